@@ -1,0 +1,166 @@
+"""The BM25 keyword index (bm25s), rebuilt from the store and cached on disk per store generation.
+
+Names, numbers and rare terms are where dense MiniLM retrieval misses (FINDINGS.md: "what did
+Zhang Junshe say?"), so the keyword side is what makes hybrid search worth it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from retrieval.store import Filters, Store
+
+if TYPE_CHECKING:
+    import bm25s
+
+log = logging.getLogger(__name__)
+
+_INDEX_VERSION = 1  # bump when tokenisation changes, so old caches are rebuilt
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@dataclass(slots=True)
+class _Loaded:
+    generation: int
+    ids: list[str]
+    metas: list[dict[str, Any]]
+    retriever: bm25s.BM25 | None  # None for an empty store
+
+
+class KeywordIndex:
+    """BM25 over every chunk in the store, consistent with the store's generation."""
+
+    def __init__(self, store: Store, cache_dir: Path | None) -> None:
+        self.store = store
+        self.cache_dir = cache_dir
+        self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
+        self._stem = _stemmer()
+
+    def _tokenize(self, texts: list[str]) -> Any:
+        import bm25s
+
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stem, show_progress=False)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Load the cached index for the store's generation, or rebuild it from the store."""
+        with self._lock:
+            generation = self.store.generation
+            if not force and self._loaded and self._loaded.generation == generation:
+                return
+            loaded = None if force else self._load_cache(generation)
+            if loaded is None:
+                loaded = self._build(generation)
+                self._save_cache(loaded)
+            self._loaded = loaded
+
+    def _build(self, generation: int) -> _Loaded:
+        import bm25s
+
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict[str, Any]] = []
+        for cid, text, meta in self.store.iter_chunks():
+            ids.append(cid)
+            # Title words are strong keyword evidence; the chunk text alone often lacks them.
+            texts.append(f"{meta.get('title', '')}\n{text}")
+            metas.append(_slim(meta))
+        log.info("building keyword index over %d chunks", len(ids))
+        if not ids:
+            return _Loaded(generation, ids, metas, None)
+        retriever = bm25s.BM25()
+        retriever.index(self._tokenize(texts), show_progress=False)
+        return _Loaded(generation, ids, metas, retriever)
+
+    def _dir(self) -> Path | None:
+        return self.cache_dir / self.store.name if self.cache_dir else None
+
+    def _load_cache(self, generation: int) -> _Loaded | None:
+        import bm25s
+
+        folder = self._dir()
+        if folder is None or not (folder / "manifest.json").exists():
+            return None
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+            if manifest.get("generation") != generation or manifest.get("v") != _INDEX_VERSION:
+                return None
+            ids = manifest["ids"]
+            metas = manifest["metas"]
+            retriever = (
+                bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if ids else None
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("keyword cache unreadable (%s); rebuilding", exc)
+            return None
+        return _Loaded(generation, ids, metas, retriever)
+
+    def _save_cache(self, loaded: _Loaded) -> None:
+        folder = self._dir()
+        if folder is None:
+            return
+        tmp = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if loaded.retriever is not None:
+            loaded.retriever.save(str(tmp / "bm25"), show_progress=False)
+        manifest = {"v": _INDEX_VERSION, "generation": loaded.generation, "ids": loaded.ids}
+        manifest["metas"] = loaded.metas
+        (tmp / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+        # Swap in whole so a reader never sees half an index.
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Return up to ``k`` (chunk id, BM25 score) pairs, best first, with positive scores."""
+        if self._loaded is None:
+            self.refresh()
+        loaded = self._loaded
+        if loaded is None or loaded.retriever is None or k <= 0:
+            return []
+        mask = None
+        if filters is not None and not filters.is_empty():
+            mask = np.array([filters.matches(m) for m in loaded.metas], dtype=np.float32)
+            if not mask.any():
+                return []
+        import bm25s
+
+        vocab = loaded.retriever.vocab_dict
+        words = bm25s.tokenize(
+            [query], stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False
+        )[0]
+        # Words the corpus never uses carry no BM25 evidence (and bm25s rejects unknown tokens).
+        tokens = [[w for w in words if w in vocab]]
+        if not tokens[0]:
+            return []
+        k = min(k, len(loaded.ids))
+        docs, scores = loaded.retriever.retrieve(
+            tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [
+            (loaded.ids[int(i)], float(s))
+            for i, s in zip(docs[0], scores[0], strict=True)
+            if float(s) > 0
+        ]
+
+
+def _slim(meta: dict[str, Any]) -> dict[str, Any]:
+    """Keep only what filters need, so the cached manifest stays small at 100k chunks."""
+    return {
+        "article_id": meta.get("article_id", ""),
+        "publisher": meta.get("publisher", ""),
+        "published_ts": int(meta.get("published_ts", 0)),
+    }

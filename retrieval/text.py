@@ -1,0 +1,84 @@
+"""Offset-preserving text splitting shared by the chunker, the verifier and the extractive answerer."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
+# opening capital, digit or quote. Abbreviations below are not sentence ends: news text is full of
+# "U.S.", "Jan. 15" and "Adm. Paparo", and a split there would cut a citation in half.
+_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st adm gen col lt sgt capt cmdr maj gov sen rep pres rev
+    jan feb mar apr jun jul aug sep sept oct nov dec no vs etc inc corp co ltd dept fig approx
+    u.s u.k u.n e.g i.e a.m p.m""".split()
+)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Return True when the period at ``end - 1`` closes an abbreviation or an initial."""
+    start = end - 1
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    token = text[start : end - 1].lower().lstrip("(\"'“‘")
+    if token in _ABBREVIATIONS:
+        return True
+    # Single initials ("Pete B. Hegseth") and dotted acronyms ("U.S.") are not sentence ends.
+    return len(token) == 1 and token.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each paragraph, whitespace-trimmed, separated by blank lines."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        s, e = _trim(text, pos, match.start())
+        if e > s:
+            spans.append((s, e))
+        pos = match.end()
+    s, e = _trim(text, pos, len(text))
+    if e > s:
+        spans.append((s, e))
+    return spans
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) of each sentence within ``text[start:end]``; offsets index ``text``."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for p_start, p_end in paragraph_spans(text[start:end]):
+        p_start += start
+        p_end += start
+        pos = p_start
+        for match in _END.finditer(text, p_start, p_end):
+            if match.group().startswith(".") and len(match.group()) == 1:
+                if _is_abbreviation(text, match.start() + 1):
+                    continue
+            s, e = _trim(text, pos, match.end())
+            if e > s:
+                spans.append((s, e))
+            pos = match.end()
+        s, e = _trim(text, pos, p_end)
+        if e > s:
+            spans.append((s, e))
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """Return the sentences of ``text``."""
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def words(text: str) -> list[str]:
+    """Return the lower-cased word tokens of ``text``."""
+    return [w.lower() for w in _WORD.findall(text)]
