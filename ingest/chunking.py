@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from retrieval.models import Article, Chunk
-from retrieval.text import paragraph_spans, sentence_spans
+from retrieval.text import paragraph_spans, sentence_spans, trim_span
 
 # all-MiniLM-L6-v2 reads at most 256 word pieces (~1,000 characters of news English); a chunk
 # beyond that would be silently truncated by the embedder, so the cap sits below it.
@@ -28,16 +28,16 @@ class ChunkingConfig:
 
 
 def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Split an over-long sentence at whitespace (or anywhere, for a run without spaces)."""
+    """Split an over-long sentence at a space (or anywhere, for a run without spaces)."""
     pieces: list[tuple[int, int]] = []
     while end - start > max_chars:
         cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
         if cut <= start:
             cut = start + max_chars
-        pieces.append((start, cut))
-        start = cut
-        while start < end and text[start].isspace():
-            start += 1
+        piece = trim_span(text, start, cut)
+        if piece[1] > piece[0]:
+            pieces.append(piece)
+        start = trim_span(text, cut, end)[0]
     if end > start:
         pieces.append((start, end))
     return pieces

@@ -29,7 +29,8 @@ def _is_abbreviation(text: str, end: int) -> bool:
     return len(token) == 1 and token.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token))
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Return the span narrowed to exclude leading and trailing whitespace."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -42,11 +43,11 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for match in _PARAGRAPH_BREAK.finditer(text):
-        s, e = _trim(text, pos, match.start())
+        s, e = trim_span(text, pos, match.start())
         if e > s:
             spans.append((s, e))
         pos = match.end()
-    s, e = _trim(text, pos, len(text))
+    s, e = trim_span(text, pos, len(text))
     if e > s:
         spans.append((s, e))
     return spans
@@ -64,11 +65,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             if match.group().startswith(".") and len(match.group()) == 1:
                 if _is_abbreviation(text, match.start() + 1):
                     continue
-            s, e = _trim(text, pos, match.end())
+            s, e = trim_span(text, pos, match.end())
             if e > s:
                 spans.append((s, e))
             pos = match.end()
-        s, e = _trim(text, pos, p_end)
+        s, e = trim_span(text, pos, p_end)
         if e > s:
             spans.append((s, e))
     return spans
