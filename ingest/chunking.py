@@ -79,8 +79,10 @@ def chunk_spans(text: str, config: ChunkingConfig | None = None) -> list[tuple[i
         next_i = j
         if config.overlap_chars and not units[j][2]:
             k = j - 1
-            while k > i and units[j][1] - units[k][0] <= config.max_chars and (
-                end - units[k][0] <= config.overlap_chars
+            while (
+                k > i
+                and units[j][1] - units[k][0] <= config.max_chars
+                and (end - units[k][0] <= config.overlap_chars)
             ):
                 k -= 1
             if k + 1 < j and units[k + 1][0] > start:

@@ -42,7 +42,9 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=command)
 
 
-def resolve_specs(args: argparse.Namespace, settings: IngestSettings) -> tuple[list[SourceSpec], bool]:
+def resolve_specs(
+    args: argparse.Namespace, settings: IngestSettings
+) -> tuple[list[SourceSpec], bool]:
     """Return the source specs to ingest and whether to prune."""
     if not args.sources:
         if not settings.sources_file.is_file():
@@ -73,7 +75,8 @@ def _progress_printer(json_mode: bool) -> tuple[Progress, Any]:
                 print(f"{phase} {done}/{total} {label}", file=sys.stderr, flush=True)
 
         return plain, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
 
     bar = Bar(
         TextColumn("{task.description:<6}"),
@@ -131,13 +134,21 @@ def command(args: argparse.Namespace, settings: RetrievalSettings | None = None)
             if bar is not None:
                 with bar:
                     report = run_ingest(
-                        specs, runtime.store, runtime.embedder, ingest_settings,
-                        prune=prune, progress=progress,
+                        specs,
+                        runtime.store,
+                        runtime.embedder,
+                        ingest_settings,
+                        prune=prune,
+                        progress=progress,
                     )
             else:
                 report = run_ingest(
-                    specs, runtime.store, runtime.embedder, ingest_settings,
-                    prune=prune, progress=progress,
+                    specs,
+                    runtime.store,
+                    runtime.embedder,
+                    ingest_settings,
+                    prune=prune,
+                    progress=progress,
                 )
             # Rebuild the keyword index now, so the first question after an ingest is fast.
             runtime.keyword.refresh()
@@ -159,4 +170,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_parser(sub)
     args = parser.parse_args(["ingest", *(argv if argv is not None else sys.argv[1:])])
     return int(args.func(args))
-

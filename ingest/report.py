@@ -42,9 +42,7 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape of ``readout ingest --json``."""
-        out: dict[str, Any] = {
-            name: [asdict(e) for e in getattr(self, name)] for name in OUTCOMES
-        }
+        out: dict[str, Any] = {name: [asdict(e) for e in getattr(self, name)] for name in OUTCOMES}
         out["notes"] = list(self.notes)
         out["chunks_embedded"] = self.chunks_embedded
         out["seconds"] = round(self.seconds, 3)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-
 from ingest.loaders import LoadResult, load_bytes, load_path
+
 from ingest.settings import IngestSettings
 from retrieval.errors import ConfigError, InputError
 
@@ -281,7 +282,7 @@ def _entry_defaults(results: list[LoadResult], entry: Any) -> list[LoadResult]:
     published = ""
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if parsed:
-        published = "%04d-%02d-%02dT%02d:%02d:%02d" % tuple(parsed[:6])
+        published = datetime(*parsed[:6]).isoformat()
     out = []
     for r in results:
         if r.article is not None:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from ingest.loaders import LoadResult
+
 from ingest.chunking import ChunkingConfig, chunk_article
 from ingest.report import Entry, IngestReport
 from ingest.settings import IngestSettings
@@ -122,7 +122,7 @@ def _reason(entry: Entry, reason: str) -> Entry:
 def _load_all(
     specs: Sequence[SourceSpec], fetcher: Fetcher, report: IngestReport, progress: Progress
 ) -> tuple[list[tuple[str, Article]], set[str], bool]:
-    """Load every unit; return (label, article) pairs, failed sources, and whether a whole spec failed."""
+    """Load every unit; return (label, article) pairs, failed sources, whole-source failure."""
     units = [(spec, unit) for spec in specs for unit in iter_units(spec, fetcher)]
     articles: list[tuple[str, Article]] = []
     failed_sources: set[str] = set()
@@ -131,7 +131,7 @@ def _load_all(
         progress("load", done - 1, len(units), unit.label)
         try:
             results = unit.load()
-        except Exception as exc:  # noqa: BLE001 - one bad input must never end the run
+        except Exception as exc:
             log.exception("loading %s failed unexpectedly", unit.label)
             results = [LoadResult(unit.label, error=f"unexpected error: {exc!r}"[:300])]
         for result in results:

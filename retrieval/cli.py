@@ -121,8 +121,13 @@ def search_command(args: argparse.Namespace, settings: RetrievalSettings | None 
             }
             for i, p in enumerate(passages, 1)
         ]
-        print(json.dumps({"query": args.query, "mode": options.mode, "passages": rows},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"query": args.query, "mode": options.mode, "passages": rows},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     from rich.console import Console
     from rich.panel import Panel

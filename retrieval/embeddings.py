@@ -1,4 +1,4 @@
-"""Sentence embeddings: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by setting."""
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2, or any sentence-transformers model."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class Embedder:
                 log.info("loading embedding model %s", self.name)
                 try:
                     self._model = SentenceTransformer(path, device="cpu")
-                except Exception as exc:  # noqa: BLE001 - any load failure means the same to a user
+                except Exception as exc:
                     raise ConfigError(
                         f"cannot load embedding model {self.name!r}: {exc}. Set "
                         "READOUT_EMBEDDING_MODEL to a local sentence-transformers directory."

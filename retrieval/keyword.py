@@ -100,9 +100,7 @@ class KeywordIndex:
                 return None
             ids = manifest["ids"]
             metas = manifest["metas"]
-            retriever = (
-                bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if ids else None
-            )
+            retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError) as exc:
             log.warning("keyword cache unreadable (%s); rebuilding", exc)
             return None

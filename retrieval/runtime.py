@@ -46,7 +46,9 @@ class Runtime:
         """Return the embedding model wrapper (loads the model on first embed)."""
         if self._embedder is not None:
             return self._embedder
-        return Embedder(self.settings.embedding_model, batch_size=self.settings.embedding_batch_size)
+        return Embedder(
+            self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
+        )
 
     @cached_property
     def store(self) -> Store:

@@ -41,6 +41,7 @@ class Searcher:
         self.store = store
         self.embedder = embedder
         self.keyword = keyword
+        self._publishers: tuple[int, list[str]] | None = None
 
     def refresh(self) -> None:
         """Pick up a newer generation of the index (after an ingest)."""
@@ -82,6 +83,29 @@ class Searcher:
         for p in ranked:
             p.score = totals[p.chunk_id]
         return ranked[:k]
+
+    def publishers(self) -> list[str]:
+        """Return the publishers in the index (cached per index generation)."""
+        generation = self.store.generation
+        if self._publishers is None or self._publishers[0] != generation:
+            names = sorted({r.publisher for r in self.store.records().values() if r.publisher})
+            self._publishers = (generation, names)
+        return self._publishers[1]
+
+    def retrieve(self, question: str, options: SearchOptions | None = None) -> list[Passage]:
+        """Return passages for a question; a comparison is searched once per side."""
+        options = options or SearchOptions()
+        plans = plan_queries(question, self.publishers())
+        if len(plans) == 1:
+            return self.search(question, options)
+        rankings = []
+        for query, side in plans:
+            filters = options.filters
+            if side is not None:
+                base = options.filters or Filters()
+                filters = replace(base, publisher=side.publisher)
+            rankings.append(self.search(query, replace(options, filters=filters)))
+        return interleave(rankings, options.k, options.max_per_article)
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return up to ``options.k`` diverse passages for ``query``."""
@@ -138,3 +162,71 @@ def interleave(rankings: list[list[Passage]], k: int, max_per_article: int) -> l
                 seen.add(ranking[depth].chunk_id)
                 merged.append(replace(ranking[depth]))
     return balance(merged, k, max_per_article)
+
+
+_GENERIC_NAME_WORDS = frozenset(
+    """the a an and or of in on at to for by with from how what which who whom whose when where
+    why did does do each both did was were is are has have had than that this these those
+    according news daily times press post agency report reports said says readout readouts
+    january february march april may june july august september october november december jan
+    feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+
+
+def mentioned_publishers(question: str, publishers: list[str]) -> list[str]:
+    """Return the known publishers a question names (by full name or a distinctive word)."""
+    found = []
+    for publisher in publishers:
+        name = publisher.split("(")[0].strip()
+        tokens = [
+            t for t in re.findall(r"[A-Z][\w.-]+", name) if t.lower() not in _GENERIC_NAME_WORDS
+        ]
+        if name and (
+            name in question or (tokens and re.search(rf"\b{re.escape(tokens[0])}\b", question))
+        ):
+            found.append(publisher)
+    return found
+
+
+_NAME = r"(?:[A-Z][a-z]+|[A-Z]{2,})"
+_COORDINATED = re.compile(rf"\b({_NAME})(?:'s)?\s+(?:and|or|vs\.?|versus)\s+(?:the\s+)?({_NAME})\b")
+
+
+def comparison_sides(question: str) -> list[str]:
+    """Return the sides a comparison names: "Japan and China", or "the US … Japan's" (two names)."""
+    sides: list[str] = []
+    for match in _COORDINATED.finditer(question):
+        for name in match.groups():
+            if name.lower() not in _GENERIC_NAME_WORDS and name not in sides:
+                sides.append(name)
+    if sides:
+        return sides
+    names = [
+        n.removesuffix("'s")
+        for n in re.findall(rf"\b{_NAME}(?:'s)?", question)[
+            1:
+        ]  # the first word is capitalised anyway
+        if n.removesuffix("'s").lower() not in _GENERIC_NAME_WORDS
+    ]
+    unique = list(dict.fromkeys(names))
+    return unique if len(unique) == 2 else []
+
+
+def plan_queries(question: str, publishers: list[str]) -> list[tuple[str, Filters | None]]:
+    """Split a comparison question into one search per side; other questions stay whole."""
+    if not is_comparison(question):
+        return [(question, None)]
+    named = mentioned_publishers(question, publishers)
+    if len(named) >= 2:
+        return [(question, Filters(publisher=p)) for p in named]
+    sides = comparison_sides(question)
+    if len(sides) < 2:
+        return [(question, None)]
+    plans: list[tuple[str, Filters | None]] = [(question, None)]
+    for side in sides[:3]:
+        others = [s for s in sides if s != side]
+        text = question
+        for other in others:
+            text = re.sub(rf"\b{re.escape(other)}(?:'s)?\b", " ", text)
+        plans.append((" ".join(text.split()), None))
+    return plans

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -39,7 +39,7 @@ def published_ts(published: str) -> int:
     except ValueError:
         return 0
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
 
 
@@ -144,7 +144,9 @@ def build_client(settings: RetrievalSettings) -> ClientAPI:
 class Store:
     """Chunks, vectors and article records in Chroma."""
 
-    def __init__(self, client: ClientAPI, name: str, *, embedding_model: str, dimension: int):
+    def __init__(
+        self, client: ClientAPI, name: str, *, embedding_model: str, dimension: int
+    ) -> None:
         self.client = client
         self.name = name
         self.embedding_model = embedding_model
@@ -207,7 +209,7 @@ class Store:
                     "hash": article.hash,
                     "chunks": len(chunks),
                     "published_ts": ts,
-                    "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 }
             ],
         )

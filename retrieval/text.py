@@ -1,4 +1,4 @@
-"""Offset-preserving text splitting shared by the chunker, the verifier and the extractive answerer."""
+"""Offset-preserving text splitting shared by the chunker, verifier and extractive answerer."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import re
 # "U.S.", "Jan. 15" and "Adm. Paparo", and a split there would cut a citation in half.
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st adm gen col lt sgt capt cmdr maj gov sen rep pres rev
-    jan feb mar apr jun jul aug sep sept oct nov dec no vs etc inc corp co ltd dept fig approx
-    u.s u.k u.n e.g i.e a.m p.m""".split()
+    """mr mrs ms dr prof sr jr st adm gen col lt sgt capt cmdr maj gov sen rep pres rev jan feb
+    mar apr jun jul aug sep sept oct nov dec no vs etc inc corp co ltd dept fig approx u.s u.k
+    u.n e.g i.e a.m p.m""".split()
 )
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -26,7 +26,7 @@ def _is_abbreviation(text: str, end: int) -> bool:
     if token in _ABBREVIATIONS:
         return True
     # Single initials ("Pete B. Hegseth") and dotted acronyms ("U.S.") are not sentence ends.
-    return len(token) == 1 and token.isalpha() or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token))
+    return (len(token) == 1 and token.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token))
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -62,9 +62,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         p_end += start
         pos = p_start
         for match in _END.finditer(text, p_start, p_end):
-            if match.group().startswith(".") and len(match.group()) == 1:
-                if _is_abbreviation(text, match.start() + 1):
-                    continue
+            if match.group() == "." and _is_abbreviation(text, match.start() + 1):
+                continue
             s, e = trim_span(text, pos, match.end())
             if e > s:
                 spans.append((s, e))

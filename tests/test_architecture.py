@@ -46,8 +46,9 @@ def test_importing_the_cli_loads_nothing_heavy() -> None:
         " 'trafilatura', 'langchain_core'} & set(sys.modules);"
         "print(sorted(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == "[]", out.stdout
 
 

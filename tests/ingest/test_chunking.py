@@ -9,8 +9,25 @@ from ingest.chunking import ChunkingConfig, chunk_article, chunk_spans
 from retrieval.models import Article
 from tests.conftest import SAMPLE
 
-WORDS = ["Koizumi", "met", "Hegseth.", "U.S.", "Jan.", "15", "the", "alliance!", "why?", "\n\n",
-         "\n", "  ", "—", "日本", "x" * 120, "said:", '"Yes."']
+WORDS = [
+    "Koizumi",
+    "met",
+    "Hegseth.",
+    "U.S.",
+    "Jan.",
+    "15",
+    "the",
+    "alliance!",
+    "why?",
+    "\n\n",
+    "\n",
+    "  ",
+    "—",
+    "日本",
+    "x" * 120,
+    "said:",
+    '"Yes."',
+]
 
 
 def _covered(text: str, spans: list[tuple[int, int]]) -> bool:
@@ -53,7 +70,9 @@ def test_sample_article_keeps_paragraphs_whole() -> None:
 
 
 def test_long_paragraph_splits_at_sentences_with_overlap() -> None:
-    sentences = [f"Sentence number {i} says the alliance met on Jan. {i % 28 + 1}." for i in range(40)]
+    sentences = [
+        f"Sentence number {i} says the alliance met on Jan. {i % 28 + 1}." for i in range(40)
+    ]
     text = " ".join(sentences)
     config = ChunkingConfig(max_chars=300, overlap_chars=120)
     spans = chunk_spans(text, config)

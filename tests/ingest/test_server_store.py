@@ -19,7 +19,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 def test_ingest_and_search_through_chroma_server(
-    chroma_server: str, embedder: Embedder, ingest_settings: IngestSettings, corpus: Path,
+    chroma_server: str,
+    embedder: Embedder,
+    ingest_settings: IngestSettings,
+    corpus: Path,
     tmp_path: Path,
 ) -> None:
     settings = make_settings(tmp_path / "data", chroma_url=chroma_server, collection="server-test")

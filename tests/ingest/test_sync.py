@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 N_EXAMPLES = len([p for p in EXAMPLES.iterdir() if p.suffix in (".txt", ".md")])
 
 
-def ingest(runtime: Runtime, ingest_settings: IngestSettings, *targets: Path, prune: bool = False) -> IngestReport:
+def ingest(
+    runtime: Runtime, ingest_settings: IngestSettings, *targets: Path, prune: bool = False
+) -> IngestReport:
     specs = [SourceSpec("path", str(t)) for t in targets]
     return run_ingest(specs, runtime.store, runtime.embedder, ingest_settings, prune=prune)
 
@@ -146,8 +148,14 @@ def test_bad_files_are_reported_and_the_rest_indexed(
 
     report = ingest(runtime, ingest_settings, corpus, prune=True)
     failed = {Path(e.input).name: e.reason for e in report.failed}
-    assert set(failed) == {"empty.txt", "blank.md", "image.txt", "broken.md", "nothing.html",
-                           victim.name}
+    assert set(failed) == {
+        "empty.txt",
+        "blank.md",
+        "image.txt",
+        "broken.md",
+        "nothing.html",
+        victim.name,
+    }
     assert all(reason for reason in failed.values())
     assert len(report.unchanged) == N_EXAMPLES - 1
     assert not report.removed
@@ -159,8 +167,10 @@ def test_store_refuses_another_embedding_model(
     runtime: Runtime, ingest_settings: IngestSettings, corpus: Path, settings: RetrievalSettings
 ) -> None:
     ingest(runtime, ingest_settings, corpus / "000_20936f9da8db826c.txt")
-    other = Runtime(settings.model_copy(update={"embedding_model": "some-other-model"}),
-                    embedder=_Renamed(runtime.embedder, "some-other-model"))
+    other = Runtime(
+        settings.model_copy(update={"embedding_model": "some-other-model"}),
+        embedder=_Renamed(runtime.embedder, "some-other-model"),
+    )
     with pytest.raises(ModelMismatchError, match="re-index"):
         _ = other.store
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -57,7 +58,7 @@ def feed(base: str) -> bytes:
 class Handler(BaseHTTPRequestHandler):
     """Serve the test site."""
 
-    routes: dict[str, tuple[str, bytes]] = {}
+    routes: ClassVar[dict[str, tuple[str, bytes]]] = {}
 
     def do_GET(self) -> None:
         route = self.routes.get(self.path)
@@ -81,9 +82,14 @@ def site() -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     Handler.routes = {
-        "/news/drills.html": ("text/html; charset=utf-8",
-                              page("Ministers agree on drills", PARAGRAPHS, "2026-01-16")),
-        "/news/industry.html": ("text/html", page("Missiles and industry", PARAGRAPHS[1:], "2026-01-17")),
+        "/news/drills.html": (
+            "text/html; charset=utf-8",
+            page("Ministers agree on drills", PARAGRAPHS, "2026-01-16"),
+        ),
+        "/news/industry.html": (
+            "text/html",
+            page("Missiles and industry", PARAGRAPHS[1:], "2026-01-17"),
+        ),
         "/news/empty.html": ("text/html", b"<html><body><nav>Home</nav></body></html>"),
         "/rss.xml": ("application/rss+xml", feed(base)),
     }
@@ -118,8 +124,10 @@ def test_feed_entries_are_fetched_and_dead_links_reported(
     report = run_ingest(
         [SourceSpec("url", f"{site}/rss.xml")], runtime.store, runtime.embedder, ingest_settings
     )
-    assert sorted(e.title for e in report.added) == ["Ministers agree on drills",
-                                                     "Missiles and industry"]
+    assert sorted(e.title for e in report.added) == [
+        "Ministers agree on drills",
+        "Missiles and industry",
+    ]
     assert [e.input for e in report.failed] == [f"{site}/news/gone.html"]
     assert "404" in report.failed[0].reason
 
@@ -133,7 +141,10 @@ def test_unreachable_and_empty_pages_fail_without_touching_the_index(
     dead = f"http://127.0.0.1:{free_port()}/nothing-listens-here"
     report = run_ingest(
         [good, SourceSpec("url", dead), SourceSpec("url", f"{site}/news/empty.html")],
-        runtime.store, runtime.embedder, ingest_settings, prune=True,
+        runtime.store,
+        runtime.embedder,
+        ingest_settings,
+        prune=True,
     )
     reasons = {e.input: e.reason for e in report.failed}
     assert "unreachable" in reasons[dead]
