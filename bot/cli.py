@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bot import app as bot_app
 from ingest import cli as ingest_cli
 from retrieval import cli as retrieval_cli
 from retrieval.runtime import configure_logging
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ingest_cli.add_parser(sub)
     retrieval_cli.add_parsers(sub)
+    bot_app.add_parsers(sub)
     return parser
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import discord
 
 from retrieval.models import Answer, Citation, Passage
+from retrieval.store import ArticleRecord
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -73,9 +74,10 @@ def _date(published: str) -> str:
     return published[:10] if published else "undated"
 
 
-def source_line(c: Citation | Passage, n: int | None = None) -> str:
+def source_line(c: Citation | Passage | ArticleRecord, n: int | None = None) -> str:
     """Return "[n] title — publisher, date" with the title linked to the article url."""
-    title = sanitize(clip(c.title or c.article_id, 200)).replace("[", "(").replace("]", ")")
+    fallback = c.id if isinstance(c, ArticleRecord) else c.article_id
+    title = sanitize(clip(c.title or fallback, 200)).replace("[", "(").replace("]", ")")
     label = f"[{title}](<{c.url}>)" if c.url.startswith(("http://", "https://")) else title
     prefix = f"[{n}] " if n is not None else ""
     publisher = sanitize(clip(c.publisher, 100)) or "unknown publisher"
@@ -105,7 +107,7 @@ class Page:
     embeds: list[discord.Embed]
 
 
-def _paginate(
+def paginate(
     title: str,
     body: str,
     fields: list[tuple[str, str]],
@@ -150,10 +152,10 @@ def answer_pages(answer: Answer, *, elapsed: float, mode: str) -> list[Page]:
     if answer.abstained:
         closest = [source_line(p) for p in answer.passages[:5]]
         fields = _fields("Closest passages", closest) if closest else []
-        return _paginate("Not in the ingested articles", sanitize(answer.text), fields, footer,
+        return paginate("Not in the ingested articles", sanitize(answer.text), fields, footer,
                          COLOR_ABSTAIN)
     lines = [source_line(c, c.n) for c in sorted(answer.citations, key=lambda c: c.n)]
-    return _paginate(
+    return paginate(
         clip(sanitize(answer.question), TITLE_MAX),
         sanitize(answer.text),
         _fields("Sources", lines),
@@ -169,7 +171,7 @@ def passage_pages(answer: Answer) -> list[Page]:
         quote = "\n".join(f"> {line}" for line in sanitize(c.quote).splitlines() if line.strip())
         blocks.append(f"**{source_line(c, c.n)}**\n{quote}")
     body = "\n\n".join(blocks) or "This answer cites no passages."
-    return _paginate("Passages", body, [], f"{len(answer.citations)} passages", COLOR_ANSWER)
+    return paginate("Passages", body, [], f"{len(answer.citations)} passages", COLOR_ANSWER)
 
 
 def passages_list_pages(title: str, passages: list[Passage]) -> list[Page]:
@@ -179,7 +181,7 @@ def passages_list_pages(title: str, passages: list[Passage]) -> list[Page]:
         for i, p in enumerate(passages, 1)
     ]
     body = "\n\n".join(blocks) or "No passages match."
-    return _paginate(clip(sanitize(title), TITLE_MAX), body, [], f"{len(passages)} passages",
+    return paginate(clip(sanitize(title), TITLE_MAX), body, [], f"{len(passages)} passages",
                      COLOR_ANSWER)
 
 

@@ -1,0 +1,1 @@
+"""Readout's Discord bot and the `readout` command line (the composition root)."""

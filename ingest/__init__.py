@@ -1,0 +1,1 @@
+"""Loading, cleaning, chunking and syncing articles into the index. Never imports discord."""

@@ -1,0 +1,1 @@
+"""Store, embeddings, search, answering and citation verification. Never imports discord."""
