@@ -75,7 +75,7 @@ class Embedder:
     @property
     def dimension(self) -> int:
         """Return the embedding dimension."""
-        dim = self._load().get_sentence_embedding_dimension()
+        dim = self._load().get_embedding_dimension()
         return int(dim or 0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:

@@ -61,7 +61,7 @@ class Handler(BaseHTTPRequestHandler):
     routes: ClassVar[dict[str, tuple[str, bytes]]] = {}
 
     def do_GET(self) -> None:
-        route = self.routes.get(self.path)
+        route = self.routes.get(self.path.split("?")[0])
         if route is None:
             self.send_response(404)
             self.end_headers()
