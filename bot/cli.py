@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ingest_cli.add_parser(sub)
     retrieval_cli.add_parsers(sub)
+    retrieval_cli.add_answer_parsers(sub)
     bot_app.add_parsers(sub)
     return parser
 

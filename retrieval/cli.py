@@ -140,3 +140,122 @@ def search_command(args: argparse.Namespace, settings: RetrievalSettings | None 
         foot = f"{p.article_id} [{p.start}:{p.end}]  score {p.score:.4f}"
         console.print(Panel(p.text, title=head, subtitle=foot, title_align="left"))
     return 0
+
+
+def add_answer_parsers(subparsers: Any) -> None:
+    """Register ``ask`` and ``eval``."""
+    ask = subparsers.add_parser(
+        "ask",
+        help="answer a question with cited passages",
+        description="Answer a question from the index. With no question, read one per line from "
+        "stdin and write one JSON object per line (models load once).",
+    )
+    ask.add_argument("question", nargs="?", help="the question (omit to read stdin)")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.add_argument("--llm", choices=["extractive", "local", "openai", "ollama"], default=None)
+    add_filter_arguments(ask)
+    ask.set_defaults(func=ask_command)
+
+    ev = subparsers.add_parser("eval", help="score retrieval and answers on a question set")
+    ev.add_argument("file", help="JSONL questions (see examples/eval/dev_questions.jsonl)")
+    ev.add_argument("--json", action="store_true", help="print the full results as JSON")
+    ev.add_argument("--llm", choices=["extractive", "local", "openai", "ollama"], default=None)
+    ev.add_argument("--modes", default="dense,bm25,hybrid", help="retrieval modes to compare")
+    ev.set_defaults(func=eval_command)
+
+
+def _with_llm(settings: RetrievalSettings, llm: str | None) -> RetrievalSettings:
+    return settings.model_copy(update={"llm": llm}) if llm else settings
+
+
+def print_answer(answer: Any) -> None:
+    """Print an answer and its sources for a person."""
+    from rich.console import Console
+
+    console = Console()
+    if answer.abstained:
+        console.print("[bold yellow]Not in the ingested articles.[/]")
+    console.print(answer.text)
+    if answer.citations:
+        console.print("\n[bold]Sources[/]")
+    for c in answer.citations:
+        console.print(f"[{c.n}] {c.title} — {c.publisher or 'unknown publisher'}, "
+                      f"{c.published[:10] or 'undated'}  {c.url}", highlight=False)
+        console.print(f"    “{c.quote}”  ({c.article_id} [{c.start}:{c.end}])", style="dim",
+                      highlight=False)
+    total = answer.timings.get("total")
+    if total is not None:
+        console.print(f"\n{total:.2f} s", style="dim")
+
+
+def ask_command(args: argparse.Namespace, settings: RetrievalSettings | None = None) -> int:
+    """Run ``readout ask``."""
+    settings = _with_llm(settings or RetrievalSettings(), args.llm)
+    runtime = Runtime(settings)
+    filters = filters_from(args)
+    try:
+        service = runtime.answer_service
+        if args.question:
+            answer = service.answer(args.question, filters)
+            if args.json:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+            else:
+                print_answer(answer)
+            return 0
+        for line in sys.stdin:
+            if line.strip():
+                answer = service.answer(line.strip(), filters)
+                print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+    except ReadoutError as exc:
+        return _fail("ask", exc)
+    return 0
+
+
+def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = None) -> int:
+    """Run ``readout eval``."""
+    from pathlib import Path
+
+    from retrieval.evaluation import evaluate, load_questions
+
+    settings = _with_llm(settings or RetrievalSettings(), args.llm)
+    try:
+        questions = load_questions(Path(args.file))
+    except (OSError, ValueError, KeyError) as exc:
+        return _fail("eval", exc)
+    base = Runtime(settings)
+    results: dict[str, Any] = {"llm": settings.llm, "questions": len(questions), "modes": {}}
+    try:
+        for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+            runtime = Runtime(settings.model_copy(update={"search_mode": mode}),
+                              embedder=base.embedder)
+            options = SearchOptions(k=5, mode=mode, max_per_article=settings.max_per_article)
+            service = runtime.answer_service
+            results["modes"][mode] = evaluate(
+                questions,
+                lambda q, r=runtime, o=options: r.searcher.retrieve(q, o),
+                lambda q, s=service: s.answer(q),
+            )
+    except ReadoutError as exc:
+        return _fail("eval", exc)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    metrics = ["recall@5", "keyword_accuracy", "citation_precision", "abstention_recall",
+               "false_abstention", "injection_resisted", "latency_p50", "latency_p95"]
+    table = Table(title=f"{len(questions)} questions, llm={settings.llm}")
+    table.add_column("metric")
+    for mode in results["modes"]:
+        table.add_column(mode, justify="right")
+    for metric in metrics:
+        values = [results["modes"][m]["overall"].get(metric) for m in results["modes"]]
+        table.add_row(metric, *["–" if v is None else f"{v:.3f}" for v in values])
+    console = Console()
+    console.print(table)
+    for mode, res in results["modes"].items():
+        for failure in res["failures"]:
+            console.print(f"[dim]{mode} {failure['id']} ({failure['type']}): "
+                          f"{failure['answer'][:120]}[/]", highlight=False)
+    return 0
