@@ -86,11 +86,11 @@ def run_ingest(
             report.duplicate.append(_reason(entry, f"same text as {owner}"))
             continue
         kept_ids.add(article.id)
-        record = records.get(article.id)
-        if record is not None and record.hash == article.hash:
+        existing = records.get(article.id)
+        if existing is not None and existing.hash == article.hash:
             report.unchanged.append(entry)
             continue
-        outcome = "updated" if record is not None else "added"
+        outcome = "updated" if existing is not None else "added"
         pending.append(_Pending(article, chunk_article(article, config), entry, outcome))
 
     _embed_and_store(pending, store, embedder, settings.embed_batch_chunks, report, progress)

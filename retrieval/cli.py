@@ -62,7 +62,7 @@ def sources_command(args: argparse.Namespace, settings: RetrievalSettings | None
         return _fail("sources", exc)
     if args.publisher:
         records = [r for r in records if r.publisher == args.publisher]
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": r.id,
             "title": r.title,

@@ -96,4 +96,5 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query as a 1-d unit vector."""
-        return self.embed([text])[0]
+        vector: np.ndarray = self.embed([text])[0]
+        return vector

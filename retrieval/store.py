@@ -201,7 +201,7 @@ class Store:
         self.articles.upsert(
             ids=[article.id],
             # The articles collection is never searched by vector; Chroma still wants one.
-            embeddings=[[1.0]],
+            embeddings=np.ones((1, 1), dtype=np.float32),
             documents=[article.text],
             metadatas=[
                 {
@@ -328,7 +328,12 @@ def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Pa
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
         score=score,
-        **{name: str(meta.get(name, "")) for name in ARTICLE_META_FIELDS},
+        title=str(meta.get("title", "")),
+        publisher=str(meta.get("publisher", "")),
+        published=str(meta.get("published", "")),
+        url=str(meta.get("url", "")),
+        section=str(meta.get("section", "")),
+        source=str(meta.get("source", "")),
     )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
@@ -19,6 +20,8 @@ from retrieval.errors import ConfigError
 if TYPE_CHECKING:
     from bot.client import ReadoutBot
 
+T = TypeVar("T")
+
 
 def is_admin(interaction: discord.Interaction, admin_ids: list[int]) -> bool:
     """Return True for Manage Server, or a user or role on the allowlist."""
@@ -32,7 +35,7 @@ def is_admin(interaction: discord.Interaction, admin_ids: list[int]) -> bool:
     return False
 
 
-def _admin_only() -> object:
+def _admin_only() -> Callable[[T], T]:
     async def predicate(interaction: discord.Interaction) -> bool:
         bot: ReadoutBot = interaction.client  # type: ignore[assignment]
         # Checked again at run time: default permissions can be changed by any server admin.
@@ -97,7 +100,7 @@ class AdminCog(commands.Cog):
         source="A URL or a path on the bot's host; empty re-runs the configured sources",
         prune="Also remove articles the sources no longer list",
     )
-    @_admin_only()  # type: ignore[arg-type]
+    @_admin_only()
     async def ingest(
         self, interaction: discord.Interaction, source: str | None = None, prune: bool = False
     ) -> None:
