@@ -59,10 +59,17 @@ async def _run(bot: Any, token: str, *, sync: bool, globally: bool, warm: bool) 
 def add_parsers(subparsers: Any) -> None:
     """Register ``bot`` and ``feedback``."""
     parser = subparsers.add_parser("bot", help="run the Discord bot")
-    parser.add_argument("--sync", action="store_true",
-                        help="sync slash commands first (to READOUT_DEV_GUILD_ID if set)")
-    parser.add_argument("--global", dest="globally", action="store_true",
-                        help="with --sync: sync globally even if a dev guild is set")
+    parser.add_argument(
+        "--sync",
+        action="store_true",
+        help="sync slash commands first (to READOUT_DEV_GUILD_ID if set)",
+    )
+    parser.add_argument(
+        "--global",
+        dest="globally",
+        action="store_true",
+        help="with --sync: sync globally even if a dev guild is set",
+    )
     parser.set_defaults(func=bot_command)
 
     feedback = subparsers.add_parser("feedback", help="work with 👍/👎 feedback from Discord")

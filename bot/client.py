@@ -1,4 +1,4 @@
-"""The discord.py Bot: services injected, cogs added in setup_hook, commands synced only on request."""
+"""The discord.py Bot: services injected, cogs added in setup_hook, commands synced on request."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Split ``text`` into pieces of at most ``limit`` characters at paragraph, line or word ends."""
+    """Split ``text`` into pieces of at most ``limit`` characters at paragraph or word ends."""
     pieces: list[str] = []
     rest = text.strip()
     while len(rest) > limit:
@@ -119,8 +119,9 @@ def paginate(
     chunks = split_text(body, DESCRIPTION_MAX)
     embeds: list[discord.Embed] = []
     for i, chunk in enumerate(chunks):
-        embeds.append(discord.Embed(title=title if i == 0 else None, description=chunk,
-                                    colour=colour))
+        embeds.append(
+            discord.Embed(title=title if i == 0 else None, description=chunk, colour=colour)
+        )
     for name, value in fields:
         last = embeds[-1]
         if len(last.fields) >= FIELDS_MAX or len(last) + len(name) + len(value) > PAGE_BUDGET:
@@ -152,8 +153,9 @@ def answer_pages(answer: Answer, *, elapsed: float, mode: str) -> list[Page]:
     if answer.abstained:
         closest = [source_line(p) for p in answer.passages[:5]]
         fields = _fields("Closest passages", closest) if closest else []
-        return paginate("Not in the ingested articles", sanitize(answer.text), fields, footer,
-                         COLOR_ABSTAIN)
+        return paginate(
+            "Not in the ingested articles", sanitize(answer.text), fields, footer, COLOR_ABSTAIN
+        )
     lines = [source_line(c, c.n) for c in sorted(answer.citations, key=lambda c: c.n)]
     return paginate(
         clip(sanitize(answer.question), TITLE_MAX),
@@ -181,8 +183,9 @@ def passages_list_pages(title: str, passages: list[Passage]) -> list[Page]:
         for i, p in enumerate(passages, 1)
     ]
     body = "\n\n".join(blocks) or "No passages match."
-    return paginate(clip(sanitize(title), TITLE_MAX), body, [], f"{len(passages)} passages",
-                     COLOR_ANSWER)
+    return paginate(
+        clip(sanitize(title), TITLE_MAX), body, [], f"{len(passages)} passages", COLOR_ANSWER
+    )
 
 
 def content(text: str) -> str:

@@ -18,7 +18,7 @@ from ingest.sources import SourceSpec
 from ingest.sync import run_ingest
 from retrieval.errors import BusyError, LLMError
 from retrieval.models import Answer, Passage
-from retrieval.runtime import Runtime
+from retrieval.runtime import Runtime, signal_index_changed
 from retrieval.search import SearchOptions
 from retrieval.store import Filters
 
@@ -42,7 +42,12 @@ class AnswerGate:
     """A per-user cooldown and a cap on answers generated at once, with a bounded queue."""
 
     def __init__(
-        self, *, cooldown: float, concurrent: int, queued: int, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        cooldown: float,
+        concurrent: int,
+        queued: int,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.cooldown = cooldown
         self.concurrent = concurrent
@@ -188,6 +193,8 @@ class Services:
                 report = await asyncio.to_thread(work)
                 # Answers use the new content as soon as the keyword index follows the store.
                 await asyncio.to_thread(self.runtime.keyword.refresh)
+                if report.changed():
+                    signal_index_changed(self.runtime.settings.data_dir)
             finally:
                 task.cancel()
             self.last_report = report
@@ -198,5 +205,7 @@ class Services:
         stats = self.runtime.corpus_stats()
         stats["llm"] = self.llm_mode
         stats["uptime_seconds"] = int(time.time() - self.started)
-        stats["last_ingest"] = self.last_report.summary() if self.last_report else "none since start"
+        stats["last_ingest"] = (
+            self.last_report.summary() if self.last_report else "none since start"
+        )
         return stats

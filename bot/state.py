@@ -134,7 +134,10 @@ class BotState:
                     else "needs_review",
                     "answer_keywords": [],
                     "gold": [
-                        {"file": Path(sources.get(c["chunk_id"], c["article_id"])).name, "quote": c["quote"]}
+                        {
+                            "file": Path(sources.get(c["chunk_id"], c["article_id"])).name,
+                            "quote": c["quote"],
+                        }
                         for c in answer["citations"]
                     ]
                     if helpful

@@ -14,7 +14,7 @@ from ingest.settings import IngestSettings
 from ingest.sources import SourceSpec, parse_sources_file, spec_from_arg
 from ingest.sync import Progress, run_ingest
 from retrieval.errors import ConfigError, ReadoutError
-from retrieval.runtime import Runtime, configure_logging
+from retrieval.runtime import Runtime, configure_logging, signal_index_changed
 from retrieval.settings import RetrievalSettings
 from retrieval.store import reset_collections
 
@@ -150,8 +150,11 @@ def command(args: argparse.Namespace, settings: RetrievalSettings | None = None)
                     prune=prune,
                     progress=progress,
                 )
-            # Rebuild the keyword index now, so the first question after an ingest is fast.
+            # Rebuild the keyword index now, so the first question after an ingest is fast,
+            # then tell running bots to reopen the store.
             runtime.keyword.refresh()
+            if report.changed():
+                signal_index_changed(retrieval_settings.data_dir)
     except LockedError as exc:
         print(f"readout ingest: {exc}", file=sys.stderr)
         return EXIT_LOCKED

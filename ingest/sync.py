@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ingest.loaders import LoadResult
 
 from ingest.chunking import ChunkingConfig, chunk_article
+from ingest.loaders import LoadResult
 from ingest.report import Entry, IngestReport
 from ingest.settings import IngestSettings
 from ingest.sources import Fetcher, SourceSpec, iter_units

@@ -179,10 +179,14 @@ def print_answer(answer: Any) -> None:
     if answer.citations:
         console.print("\n[bold]Sources[/]")
     for c in answer.citations:
-        console.print(f"[{c.n}] {c.title} — {c.publisher or 'unknown publisher'}, "
-                      f"{c.published[:10] or 'undated'}  {c.url}", highlight=False)
-        console.print(f"    “{c.quote}”  ({c.article_id} [{c.start}:{c.end}])", style="dim",
-                      highlight=False)
+        console.print(
+            f"[{c.n}] {c.title} — {c.publisher or 'unknown publisher'}, "
+            f"{c.published[:10] or 'undated'}  {c.url}",
+            highlight=False,
+        )
+        console.print(
+            f"    “{c.quote}”  ({c.article_id} [{c.start}:{c.end}])", style="dim", highlight=False
+        )
     total = answer.timings.get("total")
     if total is not None:
         console.print(f"\n{total:.2f} s", style="dim")
@@ -226,8 +230,9 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     results: dict[str, Any] = {"llm": settings.llm, "questions": len(questions), "modes": {}}
     try:
         for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
-            runtime = Runtime(settings.model_copy(update={"search_mode": mode}),
-                              embedder=base.embedder)
+            runtime = Runtime(
+                settings.model_copy(update={"search_mode": mode}), embedder=base.embedder
+            )
             options = SearchOptions(k=5, mode=mode, max_per_article=settings.max_per_article)
             service = runtime.answer_service
             results["modes"][mode] = evaluate(
@@ -243,8 +248,16 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     from rich.console import Console
     from rich.table import Table
 
-    metrics = ["recall@5", "keyword_accuracy", "citation_precision", "abstention_recall",
-               "false_abstention", "injection_resisted", "latency_p50", "latency_p95"]
+    metrics = [
+        "recall@5",
+        "keyword_accuracy",
+        "citation_precision",
+        "abstention_recall",
+        "false_abstention",
+        "injection_resisted",
+        "latency_p50",
+        "latency_p95",
+    ]
     table = Table(title=f"{len(questions)} questions, llm={settings.llm}")
     table.add_column("metric")
     for mode in results["modes"]:
@@ -256,6 +269,8 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     console.print(table)
     for mode, res in results["modes"].items():
         for failure in res["failures"]:
-            console.print(f"[dim]{mode} {failure['id']} ({failure['type']}): "
-                          f"{failure['answer'][:120]}[/]", highlight=False)
+            console.print(
+                f"[dim]{mode} {failure['id']} ({failure['type']}): {failure['answer'][:120]}[/]",
+                highlight=False,
+            )
     return 0

@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from retrieval.embeddings import Embedder
 from retrieval.keyword import KeywordIndex
-from retrieval.search import Searcher
+from retrieval.models import Passage
+from retrieval.search import Searcher, SearchOptions
 from retrieval.settings import RetrievalSettings
-from retrieval.store import Store, open_store
+from retrieval.store import Filters, Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,16 @@ def configure_logging(level: str | None = None) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
 
 
+SIGNAL_FILE = "index-changed"  # touched by every ingest; long-running readers watch it
+FRESHNESS_INTERVAL = 1.0  # seconds between checks: a stat and a metadata read at most
+
+
+def signal_index_changed(data_dir: Path) -> None:
+    """Tell readers in other processes (the bot) that the index changed."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / SIGNAL_FILE).write_text(f"{time.time_ns()}\n", "utf-8")
+
+
 class Runtime:
     """Lazily built, shared services for one process."""
 
@@ -40,6 +53,48 @@ class Runtime:
         self.settings = settings
         self._embedder = embedder
         self._lock = threading.Lock()
+        self._signal_seen = self._read_signal()
+        self._checked = time.monotonic()
+
+    def _read_signal(self) -> str:
+        try:
+            return (self.settings.data_dir / SIGNAL_FILE).read_text("utf-8")
+        except OSError:
+            return ""
+
+    def ensure_fresh(self, *, force: bool = False) -> None:
+        """Pick up an ingest made by another process before the next search.
+
+        An embedded Chroma client keeps its HNSW index in memory and does not see vectors another
+        process added (chroma #3792), so on the ingest signal the client is rebuilt. A server's
+        client sees new data at once; only the keyword index has to follow the generation.
+        """
+        now = time.monotonic()
+        if not force and now - self._checked < FRESHNESS_INTERVAL:
+            return
+        self._checked = now
+        with self._lock:
+            signal = self._read_signal()
+            if signal != self._signal_seen and not self.settings.chroma_url:
+                log.info("index changed on disk; reopening the store")
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient.clear_system_cache()
+                for name in ("store", "keyword", "searcher"):
+                    self.__dict__.pop(name, None)
+            self._signal_seen = signal
+        self.keyword.refresh()
+
+    def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
+        """Return the passages an answer should rest on (comparison-aware, balanced)."""
+        self.ensure_fresh()
+        options = SearchOptions(
+            k=self.settings.top_k,
+            mode=self.settings.search_mode,
+            max_per_article=self.settings.max_per_article,
+            filters=filters,
+        )
+        return self.searcher.retrieve(question, options)
 
     @cached_property
     def embedder(self) -> Embedder:

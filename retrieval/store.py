@@ -8,7 +8,9 @@ marker: an ingest killed half-way leaves an article without a record, which the 
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -337,8 +339,46 @@ def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Pa
     )
 
 
+VERSION_FILE = "readout.json"
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+
+
+def check_data_dir(settings: RetrievalSettings, embedding_model: str) -> None:
+    """Refuse a data directory written by a newer chromadb; record who writes it now.
+
+    Chroma migrates its on-disk format forward only: opening a newer store with an older
+    chromadb can corrupt it, so that is refused before Chroma touches the files.
+    """
+    import chromadb
+
+    path = settings.data_dir / VERSION_FILE
+    installed = chromadb.__version__
+    if path.exists():
+        try:
+            recorded = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{path} is unreadable ({exc}); restore it from a backup") from None
+        written_by = str(recorded.get("chromadb", "0"))
+        if _version_tuple(written_by) > _version_tuple(installed):
+            raise StoreError(
+                f"{settings.data_dir} was written by chromadb {written_by}, newer than the "
+                f"installed {installed}; install Readout's pinned versions (`make install`) or "
+                "restore a backup made with this version"
+            )
+        if written_by == installed and recorded.get("embedding_model") == embedding_model:
+            return
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    record = {"chromadb": installed, "embedding_model": embedding_model, "format": 1}
+    path.write_text(json.dumps(record, indent=2) + "\n", "utf-8")
+
+
 def open_store(settings: RetrievalSettings, *, embedding_model: str, dimension: int) -> Store:
     """Open (or create) the configured collection."""
+    if not settings.chroma_url:
+        check_data_dir(settings, embedding_model)
     return Store(
         build_client(settings),
         settings.collection,

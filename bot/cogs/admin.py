@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import discord
@@ -79,9 +80,11 @@ def report_embed(report: IngestReport) -> discord.Embed:
         ]
         if len(entries) > 15:
             lines.append(f"… and {len(entries) - 15} more")
-        embed.add_field(name=f"{outcome} ({len(entries)})",
-                        value=fmt.clip(fmt.sanitize("\n".join(lines)), fmt.FIELD_VALUE_MAX),
-                        inline=False)
+        embed.add_field(
+            name=f"{outcome} ({len(entries)})",
+            value=fmt.clip(fmt.sanitize("\n".join(lines)), fmt.FIELD_VALUE_MAX),
+            inline=False,
+        )
     for note in report.notes[:3]:
         embed.add_field(name="note", value=fmt.clip(note, fmt.FIELD_VALUE_MAX), inline=False)
     return embed
@@ -105,7 +108,9 @@ class AdminCog(commands.Cog):
         self, interaction: discord.Interaction, source: str | None = None, prune: bool = False
     ) -> None:
         """Add or refresh articles (admins only)."""
-        specs, prune_default = resolve_source(source, self.bot.services.ingest_settings.sources_file)
+        specs, prune_default = resolve_source(
+            source, self.bot.services.ingest_settings.sources_file
+        )
         if self.bot.services.ingest_running:
             await interaction.response.send_message(
                 "An ingest is already running; yours was not started. Try again when it is done.",
@@ -120,12 +125,12 @@ class AdminCog(commands.Cog):
             filled = bar_width * status.done // status.total if status.total else 0
             bar = "█" * filled + "░" * (bar_width - filled)
             text = f"{verb}: `{bar}` {status.done}/{status.total}\n{status.label[-80:]}"
-            try:
+            # A missed progress edit is harmless; the report follows.
+            with contextlib.suppress(discord.HTTPException):
                 await interaction.edit_original_response(content=fmt.content(text))
-            except discord.HTTPException:
-                pass  # a missed progress edit is harmless; the report follows
 
-        report = await self.bot.services.ingest(specs, prune=prune or prune_default,
-                                                on_progress=show)
+        report = await self.bot.services.ingest(
+            specs, prune=prune or prune_default, on_progress=show
+        )
         await interaction.edit_original_response(content="Ingest finished.")
         await interaction.followup.send(embed=report_embed(report))

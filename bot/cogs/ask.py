@@ -40,8 +40,9 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"
 
     def __init__(self, key: str) -> None:
         super().__init__(
-            discord.ui.Button(label="Passages", style=discord.ButtonStyle.secondary,
-                              custom_id=f"ro:p:{key}")
+            discord.ui.Button(
+                label="Passages", style=discord.ButtonStyle.secondary, custom_id=f"ro:p:{key}"
+            )
         )
         self.key = key
 
@@ -57,8 +58,9 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"
         bot: ReadoutBot = interaction.client  # type: ignore[assignment]
         answer = bot.state.get_answer(self.key)
         if answer is None:
-            await interaction.response.send_message("That answer is no longer stored; ask again.",
-                                                    ephemeral=True)
+            await interaction.response.send_message(
+                "That answer is no longer stored; ask again.", ephemeral=True
+            )
             return
         pages = fmt.passage_pages(answer)
         await interaction.response.send_message(embeds=pages[0].embeds, ephemeral=True)
@@ -66,14 +68,18 @@ class PassagesButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"
             await interaction.followup.send(embeds=page.embeds, ephemeral=True)
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                 template=f"ro:v:(?P<up>[01]):{_KEY}"):
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=f"ro:v:(?P<up>[01]):{_KEY}"
+):
     """Record 👍 or 👎 for an answer."""
 
     def __init__(self, key: str, up: bool) -> None:
         super().__init__(
-            discord.ui.Button(emoji="👍" if up else "👎", style=discord.ButtonStyle.secondary,
-                              custom_id=f"ro:v:{int(up)}:{key}")
+            discord.ui.Button(
+                emoji="👍" if up else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"ro:v:{int(up)}:{key}",
+            )
         )
         self.key = key
         self.up = up
@@ -89,8 +95,9 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         """Store the vote and thank the user privately."""
         bot: ReadoutBot = interaction.client  # type: ignore[assignment]
         if bot.state.get_answer(self.key) is None:
-            await interaction.response.send_message("That answer is no longer stored.",
-                                                    ephemeral=True)
+            await interaction.response.send_message(
+                "That answer is no longer stored.", ephemeral=True
+            )
             return
         bot.state.vote(self.key, interaction.user.id, self.up)
         await interaction.response.send_message(
@@ -120,7 +127,10 @@ class AskCog(commands.Cog):
         self.bot = bot
 
     async def _answer(
-        self, user_id: int, question: str, filters: Filters | None,
+        self,
+        user_id: int,
+        question: str,
+        filters: Filters | None,
         history: list[tuple[str, str]] | None = None,
     ) -> tuple[Answer, list[fmt.Page], str, float]:
         began = time.perf_counter()
@@ -153,20 +163,26 @@ class AskCog(commands.Cog):
         """Answer a question from the ingested articles, citing the passages."""
         # Refuse before deferring so a busy user gets the message at once, ephemerally.
         self.bot.gate.check(interaction.user.id)
-        filters = Filters(publisher=publisher, after=_check_date(after, "after"),
-                          before=_check_date(before, "before"))
+        filters = Filters(
+            publisher=publisher,
+            after=_check_date(after, "after"),
+            before=_check_date(before, "before"),
+        )
         await interaction.response.defer(thinking=True, ephemeral=private)
         answer, pages, key, _ = await self._answer(
             interaction.user.id, question, None if filters.is_empty() else filters
         )
         view = answer_view(key)
         message = await interaction.followup.send(
-            embeds=pages[0].embeds, view=view if len(pages) == 1 else discord.utils.MISSING,
-            ephemeral=private, wait=True,
+            embeds=pages[0].embeds,
+            view=view if len(pages) == 1 else discord.utils.MISSING,
+            ephemeral=private,
+            wait=True,
         )
         for i, page in enumerate(pages[1:], 2):
             await interaction.followup.send(
-                embeds=page.embeds, ephemeral=private,
+                embeds=page.embeds,
+                ephemeral=private,
                 view=view if i == len(pages) else discord.utils.MISSING,
             )
         if not private and isinstance(interaction.channel, discord.TextChannel):
@@ -174,8 +190,9 @@ class AskCog(commands.Cog):
 
     async def _open_thread(self, message: discord.Message, question: str, answer: Answer) -> None:
         try:
-            thread = await message.create_thread(name=fmt.clip(question, 100),
-                                                 auto_archive_duration=1440)
+            thread = await message.create_thread(
+                name=fmt.clip(question, 100), auto_archive_duration=1440
+            )
         except discord.HTTPException as exc:
             # Missing "Create Public Threads" must not spoil the answer that was just given.
             log.warning("could not open a thread: %s", exc)
@@ -198,14 +215,15 @@ class AskCog(commands.Cog):
             return
         history = (
             self.bot.state.history(message.channel.id, self.bot.settings.history_turns)
-            if in_thread else None
+            if in_thread
+            else None
         )
         try:
             async with message.channel.typing():
                 answer, pages, key, _ = await self._answer(
                     message.author.id, question, None, history
                 )
-        except Exception as exc:  # noqa: BLE001 - the user gets a message, the log the trace
+        except Exception as exc:
             text, error_id = describe(exc)
             if error_id is not None:
                 log.error("error %s answering a message", error_id, exc_info=exc)
@@ -214,7 +232,8 @@ class AskCog(commands.Cog):
         view = answer_view(key)
         for i, page in enumerate(pages, 1):
             await message.reply(
-                embeds=page.embeds, view=view if i == len(pages) else discord.utils.MISSING,
+                embeds=page.embeds,
+                view=view if i == len(pages) else discord.utils.MISSING,
                 mention_author=False,
             )
         if in_thread:

@@ -35,8 +35,9 @@ class Pager(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Let only the user who asked turn the pages."""
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message("Run /sources yourself to browse.",
-                                                    ephemeral=True)
+            await interaction.response.send_message(
+                "Run /sources yourself to browse.", ephemeral=True
+            )
             return False
         return True
 
@@ -64,8 +65,9 @@ def _source_pages(records: list[ArticleRecord], title: str) -> list[fmt.Page]:
         part = records[n * SOURCES_PER_PAGE : (n + 1) * SOURCES_PER_PAGE]
         lines = [f"{fmt.source_line(r)} · {r.chunks} passages" for r in part]
         body = "\n".join(lines) or "Nothing is ingested yet. An admin can run /ingest."
-        page = fmt.paginate(f"{title} ({n + 1}/{total})", body, [], f"{len(records)} articles",
-                             fmt.COLOR_ANSWER)
+        page = fmt.paginate(
+            f"{title} ({n + 1}/{total})", body, [], f"{len(records)} articles", fmt.COLOR_ANSWER
+        )
         pages.extend(page)
     return pages
 
@@ -83,7 +85,9 @@ class LibraryCog(commands.Cog):
     @app_commands.command(name="search")
     @app_commands.describe(query="Words or a question", publisher="Only this publisher")
     async def search(
-        self, interaction: discord.Interaction, query: app_commands.Range[str, 2, 300],
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 2, 300],
         publisher: str | None = None,
     ) -> None:
         """Show the passages that match a query (no answer is written)."""
@@ -132,8 +136,10 @@ class LibraryCog(commands.Cog):
             f"{found.published[:10] or 'undated'}\n{found.url or found.source}\n"
             f"{len(found.text):,} characters in {len(passages)} passages"
         )
-        body = header + "\n\n" + "\n\n".join(
-            f"`[{p.start}:{p.end}]` {fmt.sanitize(p.text)}" for p in passages
+        body = (
+            header
+            + "\n\n"
+            + "\n\n".join(f"`[{p.start}:{p.end}]` {fmt.sanitize(p.text)}" for p in passages)
         )
         pages = fmt.paginate(found.title or found.id, body, [], found.id, fmt.COLOR_ANSWER)
         for page in pages:
@@ -167,11 +173,16 @@ class LibraryCog(commands.Cog):
         embed.add_field(name="Passages", value=str(stats["chunks"]))
         span = f"{stats['earliest'] or '?'} → {stats['latest'] or '?'}"
         embed.add_field(name="Published", value=span)
-        embed.add_field(name="Publishers",
-                        value=fmt.clip(fmt.sanitize(", ".join(stats["publishers"])) or "none",
-                                       fmt.FIELD_VALUE_MAX), inline=False)
+        embed.add_field(
+            name="Publishers",
+            value=fmt.clip(
+                fmt.sanitize(", ".join(stats["publishers"])) or "none", fmt.FIELD_VALUE_MAX
+            ),
+            inline=False,
+        )
         embed.add_field(name="Answers", value=stats["llm"])
         embed.add_field(name="Uptime", value=f"{hours} h {rest // 60} min")
-        embed.add_field(name="Last ingest", value=fmt.clip(stats["last_ingest"], 1024),
-                        inline=False)
+        embed.add_field(
+            name="Last ingest", value=fmt.clip(stats["last_ingest"], 1024), inline=False
+        )
         await interaction.followup.send(embed=embed, ephemeral=True)

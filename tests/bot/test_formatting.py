@@ -12,9 +12,18 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 
 def citation(n: int, title: str, quote: str) -> Citation:
-    return Citation(n=n, article_id=f"a{n}", chunk_id=f"a{n}:0", title=title, publisher="P" * (n % 300),
-                    published="2026-01-16", url=f"https://example.com/{n}", quote=quote, start=0,
-                    end=len(quote))
+    return Citation(
+        n=n,
+        article_id=f"a{n}",
+        chunk_id=f"a{n}:0",
+        title=title,
+        publisher="P" * (n % 300),
+        published="2026-01-16",
+        url=f"https://example.com/{n}",
+        quote=quote,
+        start=0,
+        end=len(quote),
+    )
 
 
 def check(pages: list[fmt.Page]) -> None:
@@ -36,12 +45,25 @@ def check(pages: list[fmt.Page]) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(texts, st.lists(st.tuples(texts, texts), max_size=60), st.booleans())
-def test_answer_pages_fit_every_limit(text: str, cites: list[tuple[str, str]], abstained: bool) -> None:
+def test_answer_pages_fit_every_limit(
+    text: str, cites: list[tuple[str, str]], abstained: bool
+) -> None:
     citations = [citation(i + 1, t[:500], q) for i, (t, q) in enumerate(cites)]
-    passages = [Passage(chunk_id=c.chunk_id, article_id=c.article_id, text=c.quote, start=0, end=1,
-                        score=0.0, title=c.title) for c in citations]
-    answer = Answer(question=text[:3000], text=text, citations=citations, abstained=abstained,
-                    passages=passages)
+    passages = [
+        Passage(
+            chunk_id=c.chunk_id,
+            article_id=c.article_id,
+            text=c.quote,
+            start=0,
+            end=1,
+            score=0.0,
+            title=c.title,
+        )
+        for c in citations
+    ]
+    answer = Answer(
+        question=text[:3000], text=text, citations=citations, abstained=abstained, passages=passages
+    )
     pages = fmt.answer_pages(answer, elapsed=1.234, mode="extractive")
     check(pages)
     check(fmt.passage_pages(answer))
@@ -54,8 +76,19 @@ def test_answer_pages_fit_every_limit(text: str, cites: list[tuple[str, str]], a
 @settings(max_examples=40, deadline=None)
 @given(st.lists(texts, max_size=30))
 def test_search_pages_fit(texts_: list[str]) -> None:
-    passages = [Passage(chunk_id=str(i), article_id=str(i), text=t, start=0, end=len(t), score=1.0,
-                        title=t[:300], url="https://x.example/") for i, t in enumerate(texts_)]
+    passages = [
+        Passage(
+            chunk_id=str(i),
+            article_id=str(i),
+            text=t,
+            start=0,
+            end=len(t),
+            score=1.0,
+            title=t[:300],
+            url="https://x.example/",
+        )
+        for i, t in enumerate(texts_)
+    ]
     check(fmt.passages_list_pages("query " * 100, passages))
 
 
@@ -66,7 +99,10 @@ def test_long_answer_is_paginated_not_cut() -> None:
     assert len(pages) > 1
     joined = " ".join(e.description or "" for p in pages for e in p.embeds)
     assert "Sentence 1499 about" in joined and "Sentence 0 about" in joined
-    assert pages[-1].embeds[-1].footer.text and f"page {len(pages)}/{len(pages)}" in pages[-1].embeds[-1].footer.text
+    assert (
+        pages[-1].embeds[-1].footer.text
+        and f"page {len(pages)}/{len(pages)}" in pages[-1].embeds[-1].footer.text
+    )
 
 
 def test_mentions_and_masked_links_are_neutralised() -> None:

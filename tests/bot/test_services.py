@@ -17,12 +17,35 @@ from retrieval.models import Answer, Citation, Passage
 
 
 def _answer(text: str = "Zhang said so [1].") -> Answer:
-    passage = Passage(chunk_id="a:0", article_id="a", text="Zhang said so.", start=0, end=14,
-                      score=1.0, title="T", source="examples/corpus/x.md")
-    cite = Citation(n=1, article_id="a", chunk_id="a:0", title="T", publisher="P",
-                    published="2026-01-16", url="", quote="Zhang said so.", start=0, end=14)
-    return Answer(question="What did Zhang say?", text=text, citations=[cite], abstained=False,
-                  passages=[passage])
+    passage = Passage(
+        chunk_id="a:0",
+        article_id="a",
+        text="Zhang said so.",
+        start=0,
+        end=14,
+        score=1.0,
+        title="T",
+        source="examples/corpus/x.md",
+    )
+    cite = Citation(
+        n=1,
+        article_id="a",
+        chunk_id="a:0",
+        title="T",
+        publisher="P",
+        published="2026-01-16",
+        url="",
+        quote="Zhang said so.",
+        start=0,
+        end=14,
+    )
+    return Answer(
+        question="What did Zhang say?",
+        text=text,
+        citations=[cite],
+        abstained=False,
+        passages=[passage],
+    )
 
 
 async def test_gate_cooldown_and_queue() -> None:
