@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ingest.lock import LockedError, ingest_lock
@@ -40,6 +41,30 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--wait", type=float, default=0.0, help="seconds to wait for the lock")
     parser.set_defaults(func=command)
+
+    backup = subparsers.add_parser(
+        "backup", help="copy the data directory safely (waits out a running ingest)"
+    )
+    backup.add_argument("destination", help="a new folder to create")
+    backup.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the lock")
+    backup.set_defaults(func=backup_command)
+
+
+def backup_command(args: argparse.Namespace, settings: RetrievalSettings | None = None) -> int:
+    """Run ``readout backup``."""
+    from ingest.backup import backup_data_dir
+
+    data_dir = (settings or RetrievalSettings()).data_dir
+    try:
+        copied = backup_data_dir(data_dir, Path(args.destination), wait=args.wait)
+    except LockedError as exc:
+        print(f"readout backup: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except ReadoutError as exc:
+        print(f"readout backup: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    print(f"copied {copied} files from {data_dir} to {args.destination}")
+    return 0
 
 
 def resolve_specs(
