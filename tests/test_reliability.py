@@ -104,19 +104,52 @@ def test_server_reader_sees_new_articles_without_a_signal(
 
 
 def _big_corpus(folder: Path, copies: int) -> None:
+    """Write many distinct articles from the examples, salted with random words."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    vocabulary = sorted(
+        {
+            w.strip('.,"()')
+            for p in EXAMPLES.glob("*.md")
+            for w in p.read_text("utf-8").split()
+            if w.isalpha()
+        }
+    )
     folder.mkdir()
     for path in EXAMPLES.glob("*.md"):
-        text = path.read_text("utf-8")
+        head, body = path.read_text("utf-8").split("\n---\n", 1)
         for i in range(copies):
-            # Distinct text per copy, so nothing is a duplicate.
+
+            def salt(_: object) -> str:
+                return f". {' '.join(rng.choices(vocabulary, k=12))}. "
+
+            # Random words after every sentence keep every chunk of every copy distinct.
+            paragraphs = [
+                re.sub(r"\. (?=[A-Z])", salt, p.strip()) + salt(None).rstrip()
+                for p in body.split("\n\n")
+                if p.strip()
+            ]
             (folder / f"{i:03d}-{path.name}").write_text(
-                text.replace('url: "', f'url: "https://copy{i}.example/?u=') + f"\nCopy {i}.\n",
+                head.replace('url: "', f'url: "https://copy{i}.example/?u=')
+                + "\n---\n\n"
+                + "\n\n".join(paragraphs)
+                + "\n",
                 "utf-8",
             )
 
 
+def _fresh_runtime(data: Path, embedder: Embedder) -> Runtime:
+    """Open the store anew: Chroma caches clients per path, and a cached one misses new vectors."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    return Runtime(make_settings(data), embedder=embedder)
+
+
 def _state(data: Path, embedder: Embedder) -> tuple[set[str], set[str], dict[str, int]]:
-    runtime = Runtime(make_settings(data), embedder=embedder)
+    runtime = _fresh_runtime(data, embedder)
     records = runtime.store.records()
     chunks = {cid: meta for cid, _, meta in runtime.store.iter_chunks()}
     per_article: dict[str, int] = {}
@@ -166,10 +199,9 @@ def test_kill_9_during_ingest_then_rerun_equals_a_clean_run(
     report = json.loads(rerun.stdout)
     assert len(report["unchanged"]) == len(partial)  # committed articles were not redone
     # Every chunk is found by its own text: its vector is in the HNSW index, not only in SQLite.
-    # (The 12 copies share passages, so the chunk must be among the top hits, not first.)
-    runtime = Runtime(make_settings(crashed), embedder=embedder)
-    for cid, text, _ in list(runtime.store.iter_chunks())[::25]:
-        assert cid in {p.chunk_id for p in runtime.searcher.dense(text, 30)}
+    runtime = _fresh_runtime(crashed, embedder)
+    for cid, text, _ in runtime.store.iter_chunks():
+        assert runtime.searcher.dense(text, 1)[0].chunk_id == cid
 
 
 def test_store_written_by_newer_chromadb_is_refused(tmp_path: Path, embedder: Embedder) -> None:
