@@ -25,6 +25,7 @@ def build_bot(
     ingest_settings: IngestSettings,
     *,
     runtime: Runtime | None = None,
+    **options: Any,
 ) -> Any:
     """Build the bot with every service injected (models load on first use, off the loop)."""
     from bot.client import ReadoutBot
@@ -41,7 +42,7 @@ def build_bot(
         answer_timeout=retrieval_settings.llm_timeout + 15,
     )
     state = BotState(retrieval_settings.data_dir / "bot.sqlite3")
-    return ReadoutBot(services, bot_settings, state)
+    return ReadoutBot(services, bot_settings, state, **options)
 
 
 async def _run(bot: Any, token: str, *, sync: bool, globally: bool, warm: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -36,7 +37,9 @@ class ReadoutTree(app_commands.CommandTree["ReadoutBot"]):
 class ReadoutBot(commands.Bot):
     """Readout in Discord."""
 
-    def __init__(self, services: Services, settings: BotSettings, state: BotState) -> None:
+    def __init__(
+        self, services: Services, settings: BotSettings, state: BotState, **options: Any
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(settings),
@@ -44,6 +47,7 @@ class ReadoutBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ReadoutTree,
             help_command=None,
+            **options,
         )
         self.services = services
         self.settings = settings

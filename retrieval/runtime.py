@@ -12,7 +12,7 @@ import threading
 import time
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from retrieval.embeddings import Embedder
 from retrieval.keyword import KeywordIndex
@@ -20,6 +20,9 @@ from retrieval.models import Passage
 from retrieval.search import Searcher, SearchOptions
 from retrieval.settings import RetrievalSettings
 from retrieval.store import Filters, Store, open_store
+
+if TYPE_CHECKING:
+    from retrieval.answering import AnswerService
 
 log = logging.getLogger(__name__)
 
@@ -135,3 +138,26 @@ class Runtime:
             "earliest": dates[0] if dates else "",
             "latest": dates[-1] if dates else "",
         }
+
+    @cached_property
+    def answer_service(self) -> AnswerService:
+        """Return the answer service for the configured LLM mode."""
+        from retrieval.answering import AnswerService, build_chat_model
+
+        return AnswerService(
+            self.retrieve,
+            self.embedder.embed,
+            build_chat_model(self.settings),
+            timeout=self.settings.llm_timeout,
+            corpus_stats=self.corpus_stats,
+            known_term=self._known_term,
+        )
+
+    def _known_term(self, word: str) -> bool:
+        return self.keyword.has_term(word)
+
+    def warm_up(self) -> None:
+        """Load the models and indexes now, so the first question is not the slow one."""
+        self.embedder.warm_up()
+        self.keyword.refresh()
+        _ = self.answer_service

@@ -1,0 +1,317 @@
+"""Citation verification in code: keep only the sentences the retrieved passages support.
+
+Nothing the model writes is trusted. Each sentence of a draft is cleaned (the model's own [n]
+markers, Discord mentions and foreign links removed), scored against every retrieved passage,
+kept only when a passage supports it, and given that passage's [n]. Citations are renumbered
+1..m in order of first use and quote the passage exactly (``article_text[start:end]``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrieval.models import Citation, Passage
+from retrieval.text import sentence_spans
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[list[str]], np.ndarray]
+"""Texts → an (n, dim) array of L2-normalised vectors (so a dot product is a cosine)."""
+
+# How support is scored and the thresholds it must pass. Chosen on a calibration set of 64
+# answer sentences over the 14 example articles (docs in tests/retrieval/test_verify.py build a
+# part of it): faithful sentences — verbatim, trimmed and paraphrased — scored SUPPORT 0.62–1.0
+# (lexical 0.55–1.0, semantic 0.55–1.0), while hallucinated sentences on the same topic
+# (wrong person, invented numbers, claims no article makes) scored 0.25–0.55. 0.58 sits in that
+# gap, a little closer to the hallucinations, because a wrongly removed sentence costs less than a
+# wrongly kept one. The floors reject sentences that are strong on one signal only: a shuffle
+# of passage words (lexical high, meaning different) or a fluent topical claim (semantic high,
+# content words absent).
+W_SEMANTIC = 0.5
+W_LEXICAL = 0.5
+SUPPORT_MIN = 0.58
+SEMANTIC_FLOOR = 0.45
+LEXICAL_FLOOR = 0.5
+# Numbers are where a fluent model is most often wrong: a sentence with a number the
+# supporting passage does not contain is never supported.
+NUMBER = re.compile(r"\d")
+
+# Term weights for lexical overlap: names and numbers carry the claim, function words don't.
+WEIGHT_NUMBER = 2.0
+WEIGHT_NAME = 1.5
+WEIGHT_WORD = 1.0
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours said says say told according also
+    however whether whose one two many much may might must shall yet still ever even""".split()
+)
+
+# Discord mention syntax and links: a chat answer must never ping people or carry a link the
+# citations don't vouch for (an injected passage may ask for exactly that).
+MENTION = re.compile(
+    r"@[\u200b\u2060]?(?:everyone|here)\b|<@[!&]?\d+>|<#\d+>|</[\w -]+:\d+>",
+    re.IGNORECASE,
+)
+URL = re.compile(r"<?(?:https?://|www\.)[^\s<>()\[\]]+>?", re.IGNORECASE)
+MASKED_LINK = re.compile(r"\[([^\]\n]{1,200})\]\((?:https?://|www\.)[^)\s]+\)", re.IGNORECASE)
+# The model's own markers: [1], [1, 2], [1-3], [Passage 2], [source 1], (1) after a word, 【1】.
+CITATION_MARK = re.compile(
+    r"\s*(?:\[(?:passage|source|doc|n)?\s*=?\s*\d+(?:\s*[,;–-]\s*\d+)*\]|【\d+】|\(\d{1,2}\)(?=\W|$))",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[-*•]+|\d{1,2}[.)])\s+")
+_TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
+_TRAILING = re.compile(r"[.!?…]+$")
+
+# Sentences of a passage that address a model rather than a reader are prompt-injection
+# attempts: they never count as support and are never extracted into an answer.
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|rules|prompts?|"
+    r"guidelines|directions)\b"
+    r"|\bsystem\s+(?:notice|prompt|message|instruction)s?\b"
+    r"|\b(?:chatbots?|assistants?|language models?|llms?|ai models?|summari[sz]ers?)\b[^.]{0,40}"
+    r"\b(?:must|should|shall|disregard|ignore|post|reply|respond|output)\b"
+    r"|\b(?:post|reply|respond|output|write|say)\s+(?:only\s+)?exactly\b"
+    r"|\bdo not (?:answer|mention|cite|reveal)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Return True when a passage sentence speaks to a model instead of reporting news."""
+    return bool(INSTRUCTION.search(sentence))
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer, already a dependency of the keyword index; small C extension
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> dict[str, float]:
+    """Return the stemmed content terms of ``text`` with their weights."""
+    found: dict[str, float] = {}
+    raw = [t.strip("'’-") for t in _TOKEN.findall(text)]
+    raw = [t.removesuffix("'s").removesuffix("’s") for t in raw if t]
+    stems = _stemmer().stemWords([t.lower() for t in raw])
+    for token, stem in zip(raw, stems, strict=True):
+        lower = token.lower()
+        acronym = len(token) >= 2 and token.isupper()  # "US" is a name, "us" a stopword
+        if (lower in STOPWORDS and not acronym) or (len(lower) < 2 and not lower.isdigit()):
+            continue
+        if NUMBER.search(token):
+            weight = WEIGHT_NUMBER
+            stem = lower
+        elif token[0].isupper():
+            weight = WEIGHT_NAME
+        else:
+            weight = WEIGHT_WORD
+        found[stem] = max(weight, found.get(stem, 0.0))
+    return found
+
+
+def coverage(claim: dict[str, float], source: dict[str, float] | set[str]) -> float:
+    """Return the weighted share of ``claim``'s terms that ``source`` contains."""
+    total = sum(claim.values())
+    if not total:
+        return 0.0
+    return sum(w for t, w in claim.items() if t in source) / total
+
+
+def numbers_supported(claim: dict[str, float], source: dict[str, float] | set[str]) -> bool:
+    """Return True when every number in the claim also appears in the source."""
+    return all(t in source for t in claim if NUMBER.search(t))
+
+
+def strip_markup(sentence: str, allowed_urls: frozenset[str] = frozenset()) -> str:
+    """Remove [n] markers, mentions and links (except ``allowed_urls``); normalise spaces."""
+    text = MASKED_LINK.sub(r"\1", sentence)
+    text = CITATION_MARK.sub("", text)
+    text = MENTION.sub("", text)
+
+    def _link(match: re.Match[str]) -> str:
+        url = match.group().strip("<>").rstrip(".,;:!?'\"")
+        return match.group() if url in allowed_urls else ""
+
+    text = URL.sub(_link, text)
+    text = _BULLET.sub("", text)
+    text = " ".join(text.split())
+    # Removing a marker or link can leave " ." or an empty pair of brackets behind.
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"\(\s*\)|\[\s*\]", "", text)
+    return text.strip(" ,;:")
+
+
+def draft_sentences(draft: str) -> list[str]:
+    """Split a model's draft into sentences (lines first: models love bullet lists)."""
+    out: list[str] = []
+    for line in draft.splitlines():
+        line = _BULLET.sub("", line).strip()
+        if line:
+            out.extend(line[s:e] for s, e in sentence_spans(line))
+    return out
+
+
+@dataclass(slots=True)
+class PassageUnits:
+    """The sentences of one passage usable as support (injected instructions left out)."""
+
+    passage: Passage
+    sentences: list[str]
+    terms: dict[str, float]
+
+
+def passage_units(passage: Passage) -> PassageUnits:
+    """Split a passage into its supporting sentences and collect its terms."""
+    sentences = [
+        " ".join(passage.text[s:e].split())
+        for s, e in sentence_spans(passage.text)
+        if not looks_like_instruction(passage.text[s:e])
+    ]
+    return PassageUnits(passage, sentences, terms(" ".join(sentences)))
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """How well one passage supports one sentence."""
+
+    passage: int  # index into the retrieved passages
+    score: float
+    semantic: float
+    lexical: float
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the support passes every threshold."""
+        return (
+            self.score >= SUPPORT_MIN
+            and self.semantic >= SEMANTIC_FLOOR
+            and self.lexical >= LEXICAL_FLOOR
+        )
+
+
+@dataclass(slots=True)
+class Verified:
+    """The verified answer: kept sentences with [n], their citations, and what was dropped."""
+
+    text: str
+    citations: list[Citation]
+    kept: list[tuple[str, Support]] = field(default_factory=list)
+    dropped: list[tuple[str, Support | None]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Return True when no supported sentence remains (the answer must abstain)."""
+        return not self.kept
+
+
+def score_support(
+    sentences: Sequence[str], units: Sequence[PassageUnits], embed: Embed
+) -> list[list[Support]]:
+    """Score every sentence against every passage; one embedding call for all texts."""
+    texts = list(sentences)
+    owners: list[int] = []
+    for i, unit in enumerate(units):
+        texts.extend(unit.sentences)
+        owners.extend([i] * len(unit.sentences))
+    if not sentences:
+        return []
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    claims, pieces = vectors[: len(sentences)], vectors[len(sentences) :]
+    owner = np.asarray(owners, dtype=np.int64)
+    cosine = claims @ pieces.T if len(pieces) else np.zeros((len(sentences), 0), np.float32)
+    result: list[list[Support]] = []
+    for row, sentence in enumerate(sentences):
+        claim = terms(sentence)
+        supports = []
+        for i, unit in enumerate(units):
+            mask = owner == i
+            # The best single sentence of the passage, not the whole chunk: a long chunk's
+            # average meaning drifts away from any one claim it makes.
+            semantic = float(cosine[row, mask].max()) if mask.any() else 0.0
+            lexical = coverage(claim, unit.terms)
+            score = W_SEMANTIC * semantic + W_LEXICAL * lexical
+            if not numbers_supported(claim, unit.terms):
+                score = 0.0
+            supports.append(Support(i, score, semantic, lexical))
+        result.append(supports)
+    return result
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    """Put " [n]" before the sentence's final punctuation (or at its end)."""
+    match = _TRAILING.search(sentence)
+    if match:
+        return f"{sentence[: match.start()].rstrip()} [{n}]{match.group()}"
+    return f"{sentence} [{n}]"
+
+
+def citation_for(passage: Passage, n: int) -> Citation:
+    """Return the citation [n] quoting ``passage`` exactly."""
+    return Citation(
+        n=n,
+        article_id=passage.article_id,
+        chunk_id=passage.chunk_id,
+        title=passage.title,
+        publisher=passage.publisher,
+        published=passage.published,
+        url=passage.url,
+        quote=passage.text,  # the chunk's text is article_text[start:end] by construction
+        start=passage.start,
+        end=passage.end,
+    )
+
+
+def verify(draft: str, passages: Sequence[Passage], embed: Embed) -> Verified:
+    """Keep the draft's supported sentences, each citing its best passage; drop the rest."""
+    units = [passage_units(p) for p in passages]
+    raws: list[str] = []
+    candidates: list[str] = []
+    dropped: list[tuple[str, Support | None]] = []
+    for raw in draft_sentences(draft):
+        clean = strip_markup(raw)  # scored without any link: a URL is never evidence
+        if terms(clean):
+            raws.append(raw)
+            candidates.append(clean)
+        else:
+            dropped.append((raw, None))
+    kept: list[tuple[str, Support]] = []
+    kept_raw: list[str] = []
+    seen: set[str] = set()
+    scored = score_support(candidates, units, embed)
+    for raw, sentence, supports in zip(raws, candidates, scored, strict=True):
+        # Ties go to the better-ranked passage: overlapping chunks share sentences.
+        best = max(supports, key=lambda s: (round(s.score, 6), -s.passage), default=None)
+        key = sentence.lower()
+        if best is not None and best.ok and key not in seen:
+            kept.append((sentence, best))
+            kept_raw.append(raw)
+            seen.add(key)
+        else:
+            dropped.append((sentence, best))
+            log.debug("dropped unsupported sentence (best %s): %.80s", best, sentence)
+    numbers: dict[int, int] = {}
+    for _, support in kept:
+        numbers.setdefault(support.passage, len(numbers) + 1)
+    citations = [citation_for(passages[i], n) for i, n in numbers.items()]
+    # A link survives only when it is the URL of a passage this answer cites.
+    allowed = frozenset(c.url for c in citations if c.url)
+    parts = [
+        _with_marker(strip_markup(raw, allowed), numbers[support.passage])
+        for raw, (_, support) in zip(kept_raw, kept, strict=True)
+    ]
+    return Verified(" ".join(parts), citations, kept, dropped)
