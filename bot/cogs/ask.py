@@ -186,12 +186,22 @@ class AskCog(commands.Cog):
                 view=view if i == len(pages) else discord.utils.MISSING,
             )
         if not private and isinstance(interaction.channel, discord.TextChannel):
-            await self._open_thread(message, question, answer)
+            await self._open_thread(interaction.channel, message, question, answer)
 
-    async def _open_thread(self, message: discord.Message, question: str, answer: Answer) -> None:
+    async def _open_thread(
+        self,
+        channel: discord.TextChannel,
+        message: discord.Message,
+        question: str,
+        answer: Answer,
+    ) -> None:
         try:
-            thread = await message.create_thread(
-                name=fmt.clip(question, 100), auto_archive_duration=1440
+            # A follow-up is a webhook message without guild info: start the thread from the
+            # channel, on that message.
+            thread = await channel.create_thread(
+                name=fmt.clip(question, 100),
+                message=discord.Object(message.id),
+                auto_archive_duration=1440,
             )
         except discord.HTTPException as exc:
             # Missing "Create Public Threads" must not spoil the answer that was just given.
