@@ -36,6 +36,15 @@ STOPWORDS = frozenset(
 )
 
 
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?\b")
+
+
+def proper_names(sentence: str) -> set[str]:
+    """Return the lower-cased capitalised words of a sentence, its first word excepted."""
+    found = {m.group().lower().split("'")[0] for m in _NAME.finditer(sentence.strip())}
+    return {w for part in found for w in part.split("-") if w not in STOPWORDS and len(w) > 1}
+
+
 def content_words(text: str) -> set[str]:
     """Return the lower-cased words of ``text`` that carry meaning."""
     return {w for w in words(text) if w not in STOPWORDS and len(w) > 1}
@@ -85,6 +94,10 @@ def verify(draft: str, passages: Sequence[Passage], embed: Embed) -> Verified:
     vectors = embed([*sentences, *cand_texts])
     sims = vectors[: len(sentences)] @ vectors[len(sentences) :].T
     cand_words = [content_words(t) for t in cand_texts]
+    # What a passage can vouch for by name: its own words, plus its article's title.
+    passage_names = [
+        content_words(f"{p.title} {p.publisher} {p.text}") for p in passages
+    ]
 
     kept: list[str] = []
     removed: list[str] = []
@@ -92,8 +105,13 @@ def verify(draft: str, passages: Sequence[Passage], embed: Embed) -> Verified:
     number_of: dict[tuple[int, int], int] = {}
     for i, sentence in enumerate(sentences):
         bag = content_words(sentence)
+        names = proper_names(sentence)
         best, best_score = -1, -1.0
         for j, cand in enumerate(cand_words):
+            if not names <= passage_names[candidates[j].passage_index]:
+                # A sentence naming someone the passage never mentions is not supported by it,
+                # however similar the rest ("Zhang said …" resting on a quote of Takaichi).
+                continue
             cosine = float(sims[i, j])
             overlap = len(bag & cand) / len(bag) if bag else 0.0
             supported = cosine >= MIN_COSINE or (

@@ -61,6 +61,10 @@ class Embedder:
                     # A hub name would need the network, which Readout never uses at run time.
                     os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as hf_logging
+
+                # Its "Loading weights" bar is noise on a user's terminal and in CI logs.
+                hf_logging.disable_progress_bar()
 
                 log.info("loading embedding model %s", self.name)
                 try:

@@ -25,23 +25,27 @@ log = logging.getLogger(__name__)
 Embed = Callable[[list[str]], np.ndarray]
 """Texts → an (n, dim) array of L2-normalised vectors (so a dot product is a cosine)."""
 
-# How support is scored and the thresholds it must pass. Chosen on a calibration set of 64
-# answer sentences over the 14 example articles (docs in tests/retrieval/test_verify.py build a
-# part of it): faithful sentences — verbatim, trimmed and paraphrased — scored SUPPORT 0.62–1.0
-# (lexical 0.55–1.0, semantic 0.55–1.0), while hallucinated sentences on the same topic
-# (wrong person, invented numbers, claims no article makes) scored 0.25–0.55. 0.58 sits in that
-# gap, a little closer to the hallucinations, because a wrongly removed sentence costs less than a
-# wrongly kept one. The floors reject sentences that are strong on one signal only: a shuffle
-# of passage words (lexical high, meaning different) or a fluent topical claim (semantic high,
-# content words absent).
+# How support is scored and the thresholds it must pass, chosen on a calibration set of 73
+# answer sentences over the dev questions' retrieved passages (hybrid, top 6). Faithful sentences
+# (verbatim, trimmed, paraphrased) scored lexical 0.61-1.0, semantic 0.38-0.97. Hallucinations on
+# the same topic (wrong person, month or number; claims no article makes) scored lexical <= 0.64,
+# or 0 for a wrong number or month; the injected "Japan has quit the alliance." scored lexical 0.71
+# but semantic 0.33, 0.52 combined. With these values all 33 hallucinations are removed and 35 of
+# 40 faithful sentences kept; the 5 lost are loose paraphrases ("speed up" for "accelerate") whose
+# words differ as much as a hallucination's. Erring that way is deliberate: a wrongly removed
+# sentence costs less than a wrongly kept one.
 W_SEMANTIC = 0.5
 W_LEXICAL = 0.5
-SUPPORT_MIN = 0.58
-SEMANTIC_FLOOR = 0.45
-LEXICAL_FLOOR = 0.5
-# Numbers are where a fluent model is most often wrong: a sentence with a number the
-# supporting passage does not contain is never supported.
+SUPPORT_MIN = 0.6
+SEMANTIC_FLOOR = 0.3
+LEXICAL_FLOOR = 0.68
+# Numbers and dates are where a fluent model is most often wrong ("in July" for "in March"): a
+# sentence with a number, month or weekday the supporting passage lacks is never supported.
 NUMBER = re.compile(r"\d")
+_DATE_WORDS = frozenset(
+    """january february march april june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday""".split()
+)
 
 # Term weights for lexical overlap: names and numbers carry the claim, function words don't.
 WEIGHT_NUMBER = 2.0
@@ -113,7 +117,7 @@ def terms(text: str) -> dict[str, float]:
         acronym = len(token) >= 2 and token.isupper()  # "US" is a name, "us" a stopword
         if (lower in STOPWORDS and not acronym) or (len(lower) < 2 and not lower.isdigit()):
             continue
-        if NUMBER.search(token):
+        if NUMBER.search(token) or lower in _DATE_WORDS:
             weight = WEIGHT_NUMBER
             stem = lower
         elif token[0].isupper():
@@ -134,7 +138,7 @@ def coverage(claim: dict[str, float], source: dict[str, float] | set[str]) -> fl
 
 def numbers_supported(claim: dict[str, float], source: dict[str, float] | set[str]) -> bool:
     """Return True when every number in the claim also appears in the source."""
-    return all(t in source for t in claim if NUMBER.search(t))
+    return all(t in source for t in claim if NUMBER.search(t) or t in _DATE_WORDS)
 
 
 def strip_markup(sentence: str, allowed_urls: frozenset[str] = frozenset()) -> str:
