@@ -21,7 +21,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/readout ingest examples/corpus
 	$(BIN)/readout sources
-	$(BIN)/readout search "What did Zhang Junshe say about Japan's defense industry?" -k 3
+	$(BIN)/readout ask "What did the US readout leave out that Japan's readout included?"
 
 test: install
 	$(BIN)/python -m pytest
