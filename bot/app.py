@@ -13,7 +13,7 @@ from typing import Any
 from bot.settings import BotSettings
 from ingest.settings import IngestSettings
 from retrieval.errors import ReadoutError
-from retrieval.runtime import Runtime
+from retrieval.runtime import Runtime, redact_secrets
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,11 @@ def build_bot(
     from bot.services import Services
     from bot.state import BotState
 
+    redact_secrets(
+        bot_settings.discord_token.get_secret_value(),
+        retrieval_settings.openai_api_key.get_secret_value(),
+        retrieval_settings.chroma_token.get_secret_value(),
+    )
     runtime = runtime or Runtime(retrieval_settings)
     services = Services(
         runtime=runtime,

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from bot import app as bot_app
 from ingest import cli as ingest_cli
 from retrieval import cli as retrieval_cli
-from retrieval.runtime import configure_logging
+from retrieval.runtime import configure_logging, redact_secrets
+from retrieval.settings import RetrievalSettings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
     configure_logging(args.log_level)
+    settings = RetrievalSettings()
+    redact_secrets(
+        settings.openai_api_key.get_secret_value(), settings.chroma_token.get_secret_value()
+    )
     return int(args.func(args))
 
 

@@ -70,27 +70,52 @@ class AnswerGate:
         if last is not None and now - last < self.cooldown:
             wait = self.cooldown - (now - last)
             raise BusyError(f"You're asking quickly; try again in {wait:.0f} s.", wait)
-        if self._running >= self.concurrent and self._waiting >= self.queued:
+        if self._running + self._waiting >= self.concurrent + self.queued:
             wait = self._estimate()
             raise BusyError(f"I'm busy answering others; try again in {wait:.0f} s.", wait)
 
-    async def run(self, user_id: int, work: Callable[[], Awaitable[Answer]]) -> Answer:
-        """Run ``work`` when a slot is free, after ``check``."""
+    def admit(self, user_id: int) -> Ticket:
+        """Reserve a place now (before any await), or raise BusyError."""
+        # Check and reserve without yielding to the loop, so fifty commands arriving together
+        # cannot all pass the check before any of them is counted.
         self.check(user_id)
         self._last[user_id] = self._clock()
         self._waiting += 1
+        return Ticket(self)
+
+    async def run(self, user_id: int, work: Callable[[], Awaitable[Answer]]) -> Answer:
+        """Admit and run ``work`` when a slot is free."""
+        return await self.admit(user_id).run(work)
+
+
+class Ticket:
+    """A reserved place in the answer queue; release it by running or by ``release()``."""
+
+    def __init__(self, gate: AnswerGate) -> None:
+        self._gate = gate
+        self._held = True
+
+    def release(self) -> None:
+        """Give the place back without running (e.g. the interaction failed)."""
+        if self._held:
+            self._held = False
+            self._gate._waiting -= 1
+
+    async def run(self, work: Callable[[], Awaitable[Answer]]) -> Answer:
+        """Wait for a slot, then run ``work``."""
+        gate = self._gate
         try:
-            await self._semaphore.acquire()
+            await gate._semaphore.acquire()
         finally:
-            self._waiting -= 1
-        self._running += 1
+            self.release()
+        gate._running += 1
         began = time.perf_counter()
         try:
             return await work()
         finally:
-            self._running -= 1
-            self._semaphore.release()
-            self._recent = [*self._recent[-9:], time.perf_counter() - began]
+            gate._running -= 1
+            gate._semaphore.release()
+            gate._recent = [*gate._recent[-9:], time.perf_counter() - began]
 
 
 @dataclass(slots=True)

@@ -95,9 +95,7 @@ def verify(draft: str, passages: Sequence[Passage], embed: Embed) -> Verified:
     sims = vectors[: len(sentences)] @ vectors[len(sentences) :].T
     cand_words = [content_words(t) for t in cand_texts]
     # What a passage can vouch for by name: its own words, plus its article's title.
-    passage_names = [
-        content_words(f"{p.title} {p.publisher} {p.text}") for p in passages
-    ]
+    passage_names = [content_words(f"{p.title} {p.publisher} {p.text}") for p in passages]
 
     kept: list[str] = []
     removed: list[str] = []

@@ -161,3 +161,43 @@ class Runtime:
         self.embedder.warm_up()
         self.keyword.refresh()
         _ = self.answer_service
+
+
+_redacted: set[str] = set()
+
+
+def redact_secrets(*secrets: str) -> None:
+    """Make every log record blank out these values, in its message and its traceback.
+
+    Libraries put credentials into exception messages ("bad key sk-…"); a record factory catches
+    them before any handler, formatter or test capture sees the record.
+    """
+    new = {s for s in secrets if s and len(s) >= 6} - _redacted
+    if not new:
+        return
+    first = not _redacted
+    _redacted.update(new)
+    if not first:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        message = record.getMessage()
+        if any(s in message for s in _redacted):
+            record.msg, record.args = _scrub(message), None
+        if record.exc_info and record.exc_info[0] is not None:
+            import traceback
+
+            text = "".join(traceback.format_exception(*record.exc_info))
+            if any(s in text for s in _redacted):
+                record.exc_text, record.exc_info = _scrub(text).rstrip("\n"), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def _scrub(text: str) -> str:
+    for secret in _redacted:
+        text = text.replace(secret, "[redacted]")
+    return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +128,7 @@ def terms(text: str) -> dict[str, float]:
     return found
 
 
-def coverage(claim: dict[str, float], source: dict[str, float] | set[str]) -> float:
+def coverage(claim: dict[str, float], source: Container[str]) -> float:
     """Return the weighted share of ``claim``'s terms that ``source`` contains."""
     total = sum(claim.values())
     if not total:
@@ -136,7 +136,7 @@ def coverage(claim: dict[str, float], source: dict[str, float] | set[str]) -> fl
     return sum(w for t, w in claim.items() if t in source) / total
 
 
-def numbers_supported(claim: dict[str, float], source: dict[str, float] | set[str]) -> bool:
+def numbers_supported(claim: dict[str, float], source: Container[str]) -> bool:
     """Return True when every number in the claim also appears in the source."""
     return all(t in source for t in claim if NUMBER.search(t) or t in _DATE_WORDS)
 

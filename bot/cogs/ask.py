@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import formatting as fmt
 from bot.errors import describe
+from bot.services import Ticket
 from retrieval.errors import ReadoutError
 from retrieval.models import Answer
 from retrieval.store import Filters
@@ -128,16 +129,14 @@ class AskCog(commands.Cog):
 
     async def _answer(
         self,
-        user_id: int,
+        ticket: Ticket,
         question: str,
         filters: Filters | None,
         history: list[tuple[str, str]] | None = None,
     ) -> tuple[Answer, list[fmt.Page], str, float]:
         began = time.perf_counter()
         services = self.bot.services
-        answer = await self.bot.gate.run(
-            user_id, lambda: services.answer(question, filters, history)
-        )
+        answer = await ticket.run(lambda: services.answer(question, filters, history))
         elapsed = time.perf_counter() - began
         key = self.bot.state.save_answer(answer)
         pages = fmt.answer_pages(answer, elapsed=elapsed, mode=services.llm_mode)
@@ -161,16 +160,20 @@ class AskCog(commands.Cog):
         private: bool = False,
     ) -> None:
         """Answer a question from the ingested articles, citing the passages."""
-        # Refuse before deferring so a busy user gets the message at once, ephemerally.
-        self.bot.gate.check(interaction.user.id)
         filters = Filters(
             publisher=publisher,
             after=_check_date(after, "after"),
             before=_check_date(before, "before"),
         )
-        await interaction.response.defer(thinking=True, ephemeral=private)
+        # Reserve a place before deferring, so a busy user is told at once, ephemerally.
+        ticket = self.bot.gate.admit(interaction.user.id)
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=private)
+        except BaseException:
+            ticket.release()
+            raise
         answer, pages, key, _ = await self._answer(
-            interaction.user.id, question, None if filters.is_empty() else filters
+            ticket, question, None if filters.is_empty() else filters
         )
         view = answer_view(key)
         message = await interaction.followup.send(
@@ -229,10 +232,9 @@ class AskCog(commands.Cog):
             else None
         )
         try:
+            ticket = self.bot.gate.admit(message.author.id)
             async with message.channel.typing():
-                answer, pages, key, _ = await self._answer(
-                    message.author.id, question, None, history
-                )
+                answer, pages, key, _ = await self._answer(ticket, question, None, history)
         except Exception as exc:
             text, error_id = describe(exc)
             if error_id is not None:

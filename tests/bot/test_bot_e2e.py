@@ -1,4 +1,4 @@
-"""The real Readout bot, with the real answer service on the sample corpus, against a local Discord."""
+"""The real Readout bot with the real answer service on the sample corpus, on a local Discord."""
 
 from __future__ import annotations
 
