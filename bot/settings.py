@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class BotSettings(BaseSettings):
@@ -15,7 +17,8 @@ class BotSettings(BaseSettings):
 
     discord_token: SecretStr = Field(SecretStr(""), description="The bot token (secret).")
     dev_guild_id: int = Field(0, ge=0, description="Sync commands to this guild; 0 = global.")
-    admin_ids: list[int] = Field(
+    # NoDecode: the environment carries "123,456", which the validator below splits.
+    admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="User or role ids allowed to run /ingest."
     )
     message_content: bool = Field(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import BotSettings
 from ingest.settings import IngestSettings
 from retrieval.settings import RetrievalSettings
 
@@ -57,6 +58,7 @@ def test_env_example_documents_every_setting() -> None:
     documented = {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
     fields = {f"READOUT_{name.upper()}" for name in RetrievalSettings.model_fields}
     fields |= {f"READOUT_{name.upper()}" for name in IngestSettings.model_fields}
+    fields |= {f"READOUT_{name.upper()}" for name in BotSettings.model_fields}
     fields.add("READOUT_LOG_LEVEL")
     assert documented == fields
     # Each setting, or the small group it belongs to, has a comment right above it.

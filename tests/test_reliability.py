@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from ingest.backup import backup_data_dir
 from ingest.lock import ingest_lock
 from retrieval.embeddings import Embedder
 from retrieval.errors import StoreError

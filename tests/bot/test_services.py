@@ -115,3 +115,10 @@ def test_error_messages() -> None:
 def test_admin_ids_from_env_string() -> None:
     settings = BotSettings(_env_file=None, admin_ids="123, 456")  # type: ignore[call-arg]
     assert settings.admin_ids == [123, 456]
+
+
+def test_admin_ids_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("READOUT_ADMIN_IDS", "11, 22")
+    assert BotSettings(_env_file=None).admin_ids == [11, 22]  # type: ignore[call-arg]
+    monkeypatch.setenv("READOUT_ADMIN_IDS", "")
+    assert BotSettings(_env_file=None).admin_ids == []  # type: ignore[call-arg]
