@@ -105,13 +105,13 @@ def verify(draft: str, passages: Sequence[Passage], embed: Embed) -> Verified:
         bag = content_words(sentence)
         names = proper_names(sentence)
         best, best_score = -1, -1.0
-        for j, cand in enumerate(cand_words):
+        for j, cand_bag in enumerate(cand_words):
             if not names <= passage_names[candidates[j].passage_index]:
                 # A sentence naming someone the passage never mentions is not supported by it,
                 # however similar the rest ("Zhang said …" resting on a quote of Takaichi).
                 continue
             cosine = float(sims[i, j])
-            overlap = len(bag & cand) / len(bag) if bag else 0.0
+            overlap = len(bag & cand_bag) / len(bag) if bag else 0.0
             supported = cosine >= MIN_COSINE or (
                 overlap >= MIN_OVERLAP and cosine >= MIN_COSINE_WITH_OVERLAP
             )

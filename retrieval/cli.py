@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from typing import Any
@@ -237,8 +238,8 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
             service = runtime.answer_service
             results["modes"][mode] = evaluate(
                 questions,
-                lambda q, r=runtime, o=options: r.searcher.retrieve(q, o),
-                lambda q, s=service: s.answer(q),
+                functools.partial(runtime.searcher.retrieve, options=options),
+                service.answer,
             )
     except ReadoutError as exc:
         return _fail("eval", exc)

@@ -64,7 +64,7 @@ class Embedder:
                 from transformers.utils import logging as hf_logging
 
                 # Its "Loading weights" bar is noise on a user's terminal and in CI logs.
-                hf_logging.disable_progress_bar()
+                hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped lib
 
                 log.info("loading embedding model %s", self.name)
                 try:
