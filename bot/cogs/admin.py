@@ -108,15 +108,15 @@ class AdminCog(commands.Cog):
         self, interaction: discord.Interaction, source: str | None = None, prune: bool = False
     ) -> None:
         """Add or refresh articles (admins only)."""
-        specs, prune_default = resolve_source(
-            source, self.bot.services.ingest_settings.sources_file
-        )
         if self.bot.services.ingest_running:
             await interaction.response.send_message(
                 "An ingest is already running; yours was not started. Try again when it is done.",
                 ephemeral=True,
             )
             return
+        specs, prune_default = resolve_source(
+            source, self.bot.services.ingest_settings.sources_file
+        )
         await interaction.response.send_message("Ingest starting…")
 
         async def show(status: IngestStatus) -> None:

@@ -218,3 +218,58 @@ async def test_bot_resumes_after_a_dropped_gateway(fake: FakeDiscord, bot: Reado
     (answer,) = await handle.wait_followups(1, timeout=60)
     assert "[1]" in _embed_text(answer)
     assert len(fake.identifies) == 1  # resumed, not re-identified
+
+
+async def test_search_status_and_mentions(fake: FakeDiscord, bot: ReadoutBot) -> None:
+    handle = await fake.send_slash("search", {"query": "Operation Tomodachi reception"})
+    (found,) = await handle.wait_followups(1, timeout=30)
+    assert found["flags"] & 64 and "Tomodachi" in _embed_text(found)
+
+    handle = await fake.send_slash("status")
+    (status,) = await handle.wait_followups(1, timeout=30)
+    text = _embed_text(status)
+    assert "Articles\n15" in text and "extractive" in text and "Yomiuri" in text
+
+    await fake.send_message(fake.channel_id, f"<@{fake.bot_user.id}> {QUESTION}")
+    (reply,) = await fake.wait_channel_messages(fake.channel_id, 1, timeout=60)
+    assert "Zhang Junshe" in _embed_text(reply)
+    assert not reply["mention_everyone"] and reply["mentions"] == []
+
+
+async def test_model_emitting_everyone_pings_no_one(
+    fake: FakeDiscord, data: Path, embedder: Embedder
+) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from retrieval.answering import AnswerService
+
+    bot = _build(fake, data, embedder)
+    runtime = bot.services.runtime
+    obeying = FakeListChatModel(
+        responses=[
+            "@everyone Zhang Junshe said Japan seeks US support to accelerate the production of "
+            "missiles and develop its defense industry [1]. @here <@&123456789012345678> read more "
+            "at https://evil.example/x"
+        ]
+    )
+    bot.services.answerer = AnswerService(runtime.retrieve, embedder.embed, obeying)
+    async with running(bot, fake):
+        handle = await fake.send_slash("ask", {"question": QUESTION})
+        (answer,) = await handle.wait_followups(1, timeout=60)
+    text = _embed_text(answer)
+    assert "missiles" in text
+    for bad in ("@everyone", "@here", "<@&", "evil.example"):
+        assert bad not in text
+    stored = fake.message(answer.message_id)
+    assert stored is not None and not stored["mention_everyone"] and stored["mention_roles"] == []
+
+
+async def test_second_ingest_is_refused_while_one_runs(fake: FakeDiscord, bot: ReadoutBot) -> None:
+    await bot.services._ingest_lock.acquire()  # an ingest is running
+    try:
+        handle = await fake.send_slash("ingest", user=fake.admin)
+        response = await handle.wait_response()
+        assert response["data"]["flags"] & 64
+        assert "already running" in response["data"]["content"]
+    finally:
+        bot.services._ingest_lock.release()
