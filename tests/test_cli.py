@@ -1,0 +1,94 @@
+"""The `readout` command line as a user or a script runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE
+
+pytestmark = pytest.mark.slow
+
+READOUT = str(Path(sys.executable).with_name("readout"))
+
+
+def run(data: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "READOUT_DATA_DIR": str(data)}
+    return subprocess.run(
+        [READOUT, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        input=stdin,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_help_lists_every_subcommand() -> None:
+    out = subprocess.run([READOUT, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("ingest", "sources", "search", "ask", "eval", "backup", "bot", "feedback"):
+        assert command in out
+
+
+def test_ingest_sources_search_ask_json(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    paparo = next((ROOT / "examples" / "corpus").glob("*paparo*"))
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [oops\n---\nbody\n", "utf-8")
+    ingest = run(data, "ingest", str(SAMPLE), str(paparo), str(broken), "--json")
+    assert ingest.returncode == 0, ingest.stderr  # a broken input is reported, not fatal
+    report = json.loads(ingest.stdout)
+    assert set(report) >= {"added", "updated", "unchanged", "removed", "duplicate", "failed"}
+    assert len(report["added"]) == 2
+    assert report["failed"][0]["reason"].startswith("malformed front matter")
+    assert set(report["added"][0]) == {"input", "article_id", "title", "reason"}
+
+    sources = json.loads(run(data, "sources", "--json").stdout)
+    assert {s["title"][:19] for s in sources} == {"Readout differences", "Koizumi meets INDOP"}
+    assert all(s["chunks"] > 0 for s in sources)
+
+    for mode in ("dense", "bm25", "hybrid"):
+        found = json.loads(
+            run(data, "search", "Zhang Junshe", "-k", "2", "--mode", mode, "--json").stdout
+        )
+        assert found["mode"] == mode and len(found["passages"]) == 2
+        first = found["passages"][0]
+        assert {"score", "chunk_id", "article_id", "start", "end", "text"} <= set(first)
+
+    asked = json.loads(run(data, "ask", "What did Zhang Junshe say?", "--json").stdout)
+    assert set(asked) == {"question", "text", "abstained", "citations", "passages", "timings"}
+
+    lines = run(data, "ask", stdin="What did Zhang Junshe say?\n\nWho is Paparo?\n")
+    answers = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [a["question"] for a in answers] == ["What did Zhang Junshe say?", "Who is Paparo?"]
+
+
+def test_run_level_failures_exit_non_zero(tmp_path: Path) -> None:
+    no_sources = run(tmp_path / "data", "ingest")
+    assert no_sources.returncode == 2 and "sources.yaml" in no_sources.stderr
+    bad_yaml = tmp_path / "sources.yaml"
+    bad_yaml.write_text("sources: [ {path: a, url: b} ]\n", "utf-8")
+    both = run(tmp_path / "data", "ingest", str(bad_yaml))
+    assert both.returncode == 2 and "exactly one of path, url or feed" in both.stderr
+
+
+def test_feedback_export_writes_eval_cases(tmp_path: Path) -> None:
+    from bot.state import BotState
+    from retrieval.models import Answer
+
+    state = BotState(tmp_path / "data" / "bot.sqlite3")
+    key = state.save_answer(Answer("q?", "a [1].", [], False))
+    state.vote(key, 1, True)
+    state.close()
+    out = tmp_path / "cases.jsonl"
+    result = run(tmp_path / "data", "feedback", "export", str(out))
+    assert result.returncode == 0, result.stderr
+    (case,) = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert case["question"] == "q?" and case["type"] == "factual"
