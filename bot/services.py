@@ -6,9 +6,10 @@ Blocking work (models, Chroma) runs in worker threads so the gateway heartbeat n
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,8 +32,9 @@ class Answerer(Protocol):
     def answer(
         self,
         question: str,
-        filters: Filters | None = None,
-        history: list[tuple[str, str]] | None = None,
+        filters: object | None = None,
+        *,
+        history: Sequence[tuple[str, str]] = (),
     ) -> Answer:
         """Answer a question from the index."""
         ...
@@ -150,7 +152,11 @@ class Services:
         """Answer off the event loop, giving up after the configured timeout."""
         try:
             return await asyncio.wait_for(
-                asyncio.to_thread(self.answerer.answer, question, filters, history),
+                asyncio.to_thread(
+                    functools.partial(
+                        self.answerer.answer, question, filters, history=history or ()
+                    )
+                ),
                 timeout=self.answer_timeout,
             )
         except TimeoutError:

@@ -122,16 +122,6 @@ class KeywordIndex:
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
 
-    def has_term(self, word: str) -> bool:
-        """Return True when any chunk or title uses ``word`` (after stemming)."""
-        if self._loaded is None:
-            self.refresh()
-        loaded = self._loaded
-        if loaded is None or loaded.retriever is None:
-            return False
-        stem = self._stem.stemWord(word.lower())
-        return bool(stem in loaded.retriever.vocab_dict)
-
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """Return up to ``k`` (chunk id, BM25 score) pairs, best first, with positive scores."""
         if self._loaded is None:

@@ -22,7 +22,7 @@ from retrieval.settings import RetrievalSettings
 from retrieval.store import Filters, Store, open_store
 
 if TYPE_CHECKING:
-    from retrieval.answering import AnswerService
+    from retrieval.answer import AnswerService
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +88,14 @@ class Runtime:
             self._signal_seen = signal
         self.keyword.refresh()
 
-    def retrieve(self, question: str, filters: Filters | None = None) -> list[Passage]:
+    def retrieve(self, question: str, filters: object | None = None) -> list[Passage]:
         """Return the passages an answer should rest on (comparison-aware, balanced)."""
         self.ensure_fresh()
         options = SearchOptions(
             k=self.settings.top_k,
             mode=self.settings.search_mode,
             max_per_article=self.settings.max_per_article,
-            filters=filters,
+            filters=filters if isinstance(filters, Filters) else None,
         )
         return self.searcher.retrieve(question, options)
 
@@ -142,19 +142,16 @@ class Runtime:
     @cached_property
     def answer_service(self) -> AnswerService:
         """Return the answer service for the configured LLM mode."""
-        from retrieval.answering import AnswerService, build_chat_model
+        from retrieval.answer import AnswerService
+        from retrieval.llm import build_chat_model
 
         return AnswerService(
             self.retrieve,
             self.embedder.embed,
             build_chat_model(self.settings),
-            timeout=self.settings.llm_timeout,
+            self.settings,
             corpus_stats=self.corpus_stats,
-            known_term=self._known_term,
         )
-
-    def _known_term(self, word: str) -> bool:
-        return self.keyword.has_term(word)
 
     def warm_up(self) -> None:
         """Load the models and indexes now, so the first question is not the slow one."""

@@ -47,6 +47,10 @@ _DATE_WORDS = frozenset(
     monday tuesday wednesday thursday friday saturday sunday""".split()
 )
 
+# A draft sentence whose terms are this much the question's own just repeats the question (small
+# models do: "The Japanese ambassador in Washington asked for more public support.").
+ECHO_COVERAGE = 0.85
+
 # Term weights for lexical overlap: names and numbers carry the claim, function words don't.
 WEIGHT_NUMBER = 2.0
 WEIGHT_NAME = 1.5
@@ -77,6 +81,7 @@ CITATION_MARK = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[-*•]+|\d{1,2}[.)])\s+")
+_LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
 _TRAILING = re.compile(r"[.!?…]+$")
 
@@ -86,10 +91,22 @@ INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|rules|prompts?|"
     r"guidelines|directions)\b"
     r"|\bsystem\s+(?:notice|prompt|message|instruction)s?\b"
-    r"|\b(?:chatbots?|assistants?|language models?|llms?|ai models?|summari[sz]ers?)\b[^.]{0,40}"
+    # Not a bare "assistant": "Assistant Secretary Noh said the U.S. should …" is news.
+    r"|\b(?:chatbots?|ai assistants?|language models?|llms?|ai models?|summari[sz]ers?)\b[^.]{0,40}"
     r"\b(?:must|should|shall|disregard|ignore|post|reply|respond|output)\b"
     r"|\b(?:post|reply|respond|output|write|say)\s+(?:only\s+)?exactly\b"
     r"|\bdo not (?:answer|mention|cite|reveal)\b",
+    re.IGNORECASE,
+)
+
+
+# Sentences about the passages rather than the news ("The passages only mention …", "Passage 2
+# says …") are commentary: quoting passage words makes them score as supported, yet they
+# assert nothing a reader can check, and a small model's are often wrong. They never survive.
+META = re.compile(
+    r"\b(?:the|these|this|those|provided|given|above|following)\s+(?:passages?|context|"
+    r"documents?|excerpts?|snippets?)\b|\bpassages?\s*\[?\d|\bas an ai\b|\bi (?:cannot|can't|"
+    r"am unable|don't have)\b",
     re.IGNORECASE,
 )
 
@@ -152,7 +169,7 @@ def strip_markup(sentence: str, allowed_urls: frozenset[str] = frozenset()) -> s
         return match.group() if url in allowed_urls else ""
 
     text = URL.sub(_link, text)
-    text = _BULLET.sub("", text)
+    text = _LEAD_IN.sub("", _BULLET.sub("", text))
     text = " ".join(text.split())
     # Removing a marker or link can leave " ." or an empty pair of brackets behind.
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
@@ -168,6 +185,16 @@ def draft_sentences(draft: str) -> list[str]:
         if line:
             out.extend(line[s:e] for s, e in sentence_spans(line))
     return out
+
+
+def is_claim(sentence: str) -> bool:
+    """Return True when a sentence asserts something checkable (not a name list or commentary)."""
+    found = terms(sentence)
+    # "Tokyo (Japan)" or "Sanae Takaichi (China)" are bare names: with nothing said about them,
+    # every word matches some passage, so they would pass as supported while asserting nothing.
+    if not any(weight == WEIGHT_WORD for weight in found.values()):
+        return False
+    return not META.search(sentence)
 
 
 @dataclass(slots=True)
@@ -280,15 +307,22 @@ def citation_for(passage: Passage, n: int) -> Citation:
     )
 
 
-def verify(draft: str, passages: Sequence[Passage], embed: Embed) -> Verified:
-    """Keep the draft's supported sentences, each citing its best passage; drop the rest."""
+def verify(
+    draft: str, passages: Sequence[Passage], embed: Embed, *, question: str = ""
+) -> Verified:
+    """Keep the draft's supported sentences, each citing its best passage; drop the rest.
+
+    With ``question``, a sentence that only restates it is dropped too: it is "supported"
+    whenever the question's words are in a passage, yet answers nothing.
+    """
     units = [passage_units(p) for p in passages]
+    asked = set(terms(question))
     raws: list[str] = []
     candidates: list[str] = []
     dropped: list[tuple[str, Support | None]] = []
     for raw in draft_sentences(draft):
         clean = strip_markup(raw)  # scored without any link: a URL is never evidence
-        if terms(clean):
+        if is_claim(clean) and not (asked and coverage(terms(clean), asked) >= ECHO_COVERAGE):
             raws.append(raw)
             candidates.append(clean)
         else:

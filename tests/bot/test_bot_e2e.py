@@ -241,7 +241,7 @@ async def test_model_emitting_everyone_pings_no_one(
 ) -> None:
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-    from retrieval.answering import AnswerService
+    from retrieval.answer import AnswerService
 
     bot = _build(fake, data, embedder)
     runtime = bot.services.runtime
@@ -252,7 +252,9 @@ async def test_model_emitting_everyone_pings_no_one(
             "at https://evil.example/x"
         ]
     )
-    bot.services.answerer = AnswerService(runtime.retrieve, embedder.embed, obeying)
+    bot.services.answerer = AnswerService(
+        runtime.retrieve, embedder.embed, obeying, runtime.settings
+    )
     async with running(bot, fake):
         handle = await fake.send_slash("ask", {"question": QUESTION})
         (answer,) = await handle.wait_followups(1, timeout=60)
