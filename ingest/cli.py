@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -156,17 +157,7 @@ def command(args: argparse.Namespace, settings: RetrievalSettings | None = None)
                 reset_collections(retrieval_settings)
             runtime = Runtime(retrieval_settings)
             progress, bar = _progress_printer(args.json)
-            if bar is not None:
-                with bar:
-                    report = run_ingest(
-                        specs,
-                        runtime.store,
-                        runtime.embedder,
-                        ingest_settings,
-                        prune=prune,
-                        progress=progress,
-                    )
-            else:
+            with bar if bar is not None else contextlib.nullcontext():
                 report = run_ingest(
                     specs,
                     runtime.store,
