@@ -174,11 +174,14 @@ def _embed_and_store(
             size += len(pending[i].chunks)
             i += 1
         vectors = embedder.embed([c.text for p in group for c in p.chunks])
+        items = []
         offset = 0
         for item in group:
             n = len(item.chunks)
-            store.put_article(item.article, item.chunks, np.asarray(vectors[offset : offset + n]))
+            items.append((item.article, item.chunks, np.asarray(vectors[offset : offset + n])))
             offset += n
+        store.put_articles(items)
+        for item in group:
             getattr(report, item.outcome).append(item.entry)
         done += size
         report.chunks_embedded += size

@@ -175,44 +175,68 @@ class Store:
 
     def put_article(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace an article's chunks and record; safe to repeat after a crash."""
-        if len(chunks) != len(vectors):
-            raise ValueError("one vector per chunk")
-        self.delete_article(article.id)
-        base = article.meta()
-        ts = published_ts(article.published)
+        self.put_articles([(article, chunks, vectors)])
+
+    def put_articles(self, items: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
+        """Replace several articles at once: old records, old chunks, new chunks, new records.
+
+        One call per step for the whole group (each Chroma call costs milliseconds on the
+        embedded store, which per article made ingest slower than a plain bulk add). Records
+        are written last, so a crash leaves articles without a record, which the next run redoes.
+        """
+        if not items:
+            return
+        for _, chunks, vectors in items:
+            if len(chunks) != len(vectors):
+                raise ValueError("one vector per chunk")
+        ids = [article.id for article, _, _ in items]
+        self.articles.delete(ids=ids)
+        # Also for new articles: a crashed run may have left chunks without a record.
+        where: Any = {"article_id": {"$in": ids}}  # chromadb's Where type wants literal keys
+        self.chunks.delete(where=where)
+        chunk_ids: list[str] = []
+        documents: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        vectors_all: list[np.ndarray] = []
+        for article, chunks, vectors in items:
+            base = {
+                **article.meta(),
+                "article_id": article.id,
+                "hash": article.hash,
+                "published_ts": published_ts(article.published),
+            }
+            for c in chunks:
+                chunk_ids.append(c.id)
+                documents.append(c.text)
+                metadatas.append({**base, "index": c.index, "start": c.start, "end": c.end})
+            vectors_all.append(np.asarray(vectors, dtype=np.float32))
+        empty = np.zeros((0, self.dimension), np.float32)
+        stacked: np.ndarray[Any, np.dtype[np.float32]] = (
+            np.concatenate(vectors_all) if vectors_all else empty
+        )
         batch = self.client.get_max_batch_size()
-        for i in range(0, len(chunks), batch):
-            part = chunks[i : i + batch]
+        for k in range(0, len(chunk_ids), batch):
             self.chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i : i + batch],
-                documents=[c.text for c in part],
-                metadatas=[
-                    {
-                        **base,
-                        "article_id": article.id,
-                        "index": c.index,
-                        "start": c.start,
-                        "end": c.end,
-                        "hash": article.hash,
-                        "published_ts": ts,
-                    }
-                    for c in part
-                ],
+                ids=chunk_ids[k : k + batch],
+                embeddings=stacked[k : k + batch],
+                documents=documents[k : k + batch],
+                metadatas=metadatas[k : k + batch],  # type: ignore[arg-type]  # flat scalars
             )
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         self.articles.upsert(
-            ids=[article.id],
+            ids=ids,
             # The articles collection is never searched by vector; Chroma still wants one.
-            embeddings=np.ones((1, 1), dtype=np.float32),
-            documents=[article.text],
+            embeddings=np.ones((len(items), 1), dtype=np.float32),
+            documents=[article.text for article, _, _ in items],
             metadatas=[
                 {
-                    **base,
+                    **article.meta(),
                     "hash": article.hash,
                     "chunks": len(chunks),
-                    "published_ts": ts,
-                    "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "published_ts": published_ts(article.published),
+                    "ingested_at": now,
                 }
+                for article, chunks, _ in items
             ],
         )
 
