@@ -1,107 +1,104 @@
-"""Run the benchmarks and write a markdown table and a JSON file (medians and spreads)."""
+"""Run the benchmarks and write a markdown table and a JSON file (medians and spreads).
+
+``python -m benchmarks.run`` (``make bench``) runs everything: ingest vs the LangChain baseline,
+embedding backends and batch sizes, and scale at 1k/10k/100k chunks with a memory probe.
+``--quick`` stops at 10k chunks with 2 repeats (what CI and the smoke test use).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
-import shutil
-import statistics
-import tempfile
+import logging
+import os
+import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import IngestSettings
-from ingest.sources import SourceSpec
-from ingest.sync import run_ingest
+from benchmarks import synth
+from benchmarks.backends import bench_backends, bench_batch_sizes
+from benchmarks.common import CACHE, OUT, load_average, machine
+from benchmarks.ingest_bench import bench_ingest
+from benchmarks.report import targets, to_markdown
+from benchmarks.scale import POOL_SIZE, run_scale
 from retrieval.embeddings import Embedder
-from retrieval.runtime import Runtime
-from retrieval.settings import RetrievalSettings
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "examples" / "corpus"
-OUT = ROOT / "benchmarks" / "results"
+log = logging.getLogger("benchmarks")
+
+FULL_SIZES = [1_000, 10_000, 100_000]
+QUICK_SIZES = [1_000, 10_000]
 
 
-def _spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 4),
-        "min": round(min(values), 4),
-        "max": round(max(values), 4),
-        "runs": len(values),
+def generated_texts(embedder: Embedder, count: int) -> list[str]:
+    """Return ``count`` chunk texts of the generated corpus (for embedding throughput)."""
+    pool = synth.load_pool(embedder, POOL_SIZE, CACHE)
+    return [c.text for _, chunks, _ in synth.iter_articles(pool, count, seed=3) for c in chunks]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1k/10k chunks, 2 repeats")
+    parser.add_argument("--repeats", type=int, help="repeats per measure (default 5, quick 2)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="generated corpus sizes in chunks")
+    parser.add_argument("--out", type=Path, default=OUT, help="where results.json/.md go")
+    parser.add_argument("--cache", type=Path, default=CACHE, help="generated stores cache")
+    parser.add_argument(
+        "--only",
+        choices=["ingest", "embedding", "scale"],
+        nargs="+",
+        help="run only these parts",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run every benchmark and write ``results.json`` and ``results.md``."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in [n for n in os.environ if n.startswith("READOUT_")]:
+        log.info("ignoring %s: benchmarks run on default settings", name)
+        del os.environ[name]
+    repeats = args.repeats or (2 if args.quick else 5)
+    sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    parts = set(args.only or ["ingest", "embedding", "scale"])
+    began = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "load_average": load_average(),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m benchmarks.run " + " ".join(sys.argv[1:] if argv is None else argv),
+        "mode": "quick" if args.quick else "full",
+        "repeats": repeats,
     }
-
-
-def bench_ingest(embedder: Embedder, repeats: int) -> dict[str, Any]:
-    """Full ingest of the sample corpus into a fresh store, then an unchanged re-run."""
-    full_times, rerun_times, rates, fractions = [], [], [], []
-    chunks = 0
-    for _ in range(repeats):
-        data = Path(tempfile.mkdtemp(prefix="readout-bench-"))
-        try:
-            settings = RetrievalSettings(_env_file=None, data_dir=data)  # type: ignore[call-arg]
-            runtime = Runtime(settings, embedder=embedder)
-            ingest = IngestSettings(_env_file=None)  # type: ignore[call-arg]
-            specs = [SourceSpec("path", str(CORPUS))]
-            began = time.perf_counter()
-            report = run_ingest(specs, runtime.store, embedder, ingest)
-            full = time.perf_counter() - began
-            began = time.perf_counter()
-            again = run_ingest(specs, runtime.store, embedder, ingest)
-            rerun = time.perf_counter() - began
-            assert again.chunks_embedded == 0
-            chunks = report.chunks_embedded
-            full_times.append(full)
-            rerun_times.append(rerun)
-            rates.append(chunks / full)
-            fractions.append(rerun / full)
-        finally:
-            shutil.rmtree(data, ignore_errors=True)
-    return {
-        "chunks": chunks,
-        "full_seconds": _spread(full_times),
-        "chunks_per_second": _spread(rates),
-        "rerun_seconds": _spread(rerun_times),
-        "rerun_fraction": _spread(fractions),
-    }
-
-
-def to_markdown(results: dict[str, Any]) -> str:
-    """Render the results as the README's performance table."""
-    ing = results["ingest"]
-    lines = [
-        f"Machine: {results['machine']}; medians of {ing['chunks_per_second']['runs']} runs "
-        "(min–max).",
-        "",
-        "| measure | value |",
-        "|---|---|",
-        f"| ingest, sample corpus ({ing['chunks']} chunks) | "
-        f"{ing['chunks_per_second']['median']:.1f} chunks/s "
-        f"({ing['chunks_per_second']['min']:.1f}–{ing['chunks_per_second']['max']:.1f}) |",
-        f"| unchanged re-run / full run | {ing['rerun_fraction']['median']:.1%} "
-        f"({ing['rerun_fraction']['min']:.1%}–{ing['rerun_fraction']['max']:.1%}) |",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def main() -> None:
-    """Run every benchmark."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
     embedder = Embedder()
     embedder.warm_up()
     embedder.embed(["warm the kernels up"] * 8)
-    results = {
-        "machine": f"{platform.machine()}, {platform.python_version()}, "
-        f"{__import__('os').cpu_count()} cores",
-        "ingest": bench_ingest(embedder, args.repeats),
-    }
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(results, indent=2), "utf-8")
+    if "ingest" in parts:
+        log.info("ingest: Readout vs the LangChain baseline, %d repeats", repeats)
+        results["ingest"] = bench_ingest(embedder, repeats)
+    if "embedding" in parts:
+        texts = generated_texts(embedder, 128 if args.quick else 512)
+        search = results.get("ingest", {}).get("sample_corpus_search", {})
+        baseline_recall = search.get("baseline similarity_search", {}).get("recall@5")
+        log.info("embedding backends on %d generated chunks", len(texts))
+        results["embedding"] = bench_backends(embedder, texts, repeats, baseline_recall)
+        results["batch_sizes"] = bench_batch_sizes(embedder, texts, repeats)
+    if "scale" in parts:
+        log.info("scale: %s chunks", sizes)
+        results["scale"] = run_scale(
+            sizes, args.cache, embedder, passes=2 if args.quick else 3, memory=True
+        )
+    results["targets"] = targets(results)
+    results["seconds"] = round(time.perf_counter() - began, 1)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str), "utf-8")
     markdown = to_markdown(results)
-    (OUT / "results.md").write_text(markdown, "utf-8")
+    (args.out / "results.md").write_text(markdown, "utf-8")
     print(markdown)
 
 
