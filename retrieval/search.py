@@ -43,10 +43,6 @@ class Searcher:
         self.keyword = keyword
         self._publishers: tuple[int, list[str]] | None = None
 
-    def refresh(self) -> None:
-        """Pick up a newer generation of the index (after an ingest)."""
-        self.keyword.refresh()
-
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the ``k`` passages closest in embedding space."""
         passages = self.store.query(self.embedder.embed_query(query), k, filters)
