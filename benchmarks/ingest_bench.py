@@ -56,23 +56,23 @@ def readout_ingest(data: Path, embedder: Embedder) -> tuple[dict[str, float], Ru
     began = time.perf_counter()
     store = runtime.store
     opened = time.perf_counter() - began
-    put_article = store.put_article
+    put_articles = store.put_articles
     writes = 0.0
 
     def timed_put(*args: Any, **kwargs: Any) -> None:
         nonlocal writes
         start = time.perf_counter()
         try:
-            put_article(*args, **kwargs)
+            put_articles(*args, **kwargs)
         finally:
             writes += time.perf_counter() - start
 
-    store.put_article = timed_put  # type: ignore[method-assign]
+    store.put_articles = timed_put  # type: ignore[method-assign]
     try:
         report = run_ingest(specs, store, timed, settings)  # type: ignore[arg-type]
         full = time.perf_counter() - began
     finally:
-        del store.put_article  # type: ignore[method-assign]
+        del store.put_articles  # type: ignore[method-assign]
     began = time.perf_counter()
     again = run_ingest(specs, store, embedder, settings)
     rerun = time.perf_counter() - began
@@ -86,7 +86,7 @@ def readout_ingest(data: Path, embedder: Embedder) -> tuple[dict[str, float], Ru
         "chars": chars,
         "open_store": opened,
         "embed": timed.seconds,
-        "put_article": writes,
+        "writes": writes,
         "other": full - opened - timed.seconds - writes,
     }, runtime
 
@@ -119,7 +119,7 @@ def bench_ingest(embedder: Embedder, repeats: int) -> dict[str, Any]:
             "fraction",
             "open_store",
             "embed",
-            "put_article",
+            "writes",
             "other",
             "baseline_split",
             "baseline_from_documents",
@@ -154,7 +154,7 @@ def bench_ingest(embedder: Embedder, repeats: int) -> dict[str, Any]:
             rows["full"].append(ours["seconds"])
             rows["rerun"].append(ours["rerun_seconds"])
             rows["fraction"].append(ours["rerun_seconds"] / ours["seconds"])
-            for part in ("open_store", "embed", "put_article", "other"):
+            for part in ("open_store", "embed", "writes", "other"):
                 rows[part].append(ours[part])
             rows["baseline_split"].append(theirs.split_seconds)
             rows["baseline_from_documents"].append(theirs.seconds - theirs.split_seconds)
@@ -183,7 +183,7 @@ def bench_ingest(embedder: Embedder, repeats: int) -> dict[str, Any]:
         "rerun_seconds": spread(rows["rerun"]),
         "rerun_fraction": spread(rows["fraction"]),
         "readout_breakdown_seconds": {
-            part: spread(rows[part]) for part in ("open_store", "embed", "put_article", "other")
+            part: spread(rows[part]) for part in ("open_store", "embed", "writes", "other")
         },
         "baseline_breakdown_seconds": {
             "read_and_split": spread(rows["baseline_split"]),

@@ -62,6 +62,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     if largest:
         p95 = largest["latency_ms"]["hybrid"]["p95"]
         at = f"at {largest['chunks']:,} chunks"
+        one = largest["latency_ms"].get("hybrid_torch_1_thread")
+        if one:
+            at += f"; torch on 1 thread: {_range(one['p95'], '{:.1f}', ' ms')}"
         full = largest["chunks"] >= 100_000
         rows.append(
             {
@@ -135,6 +138,7 @@ def _mark(ok: bool | None) -> str:
 
 def to_markdown(results: dict[str, Any]) -> str:
     """Render the results as markdown tables (the README's Performance section)."""
+    runs = results.get("runs", {})
     out = [
         "# Readout benchmarks",
         "",
@@ -143,6 +147,11 @@ def to_markdown(results: dict[str, Any]) -> str:
         "medians (min–max). Other work shares these cores: compare ratios taken in the same run, "
         "not absolute times across runs.",
         "",
+        *(
+            [f"Parts measured at: {', '.join(f'{k} {v}' for k, v in sorted(runs.items()))}.", ""]
+            if len(set(runs.values())) > 1
+            else []
+        ),
         "## Targets (issue 5)",
         "",
         "| target | measured | result |",
@@ -169,7 +178,7 @@ def _ingest_md(ingest: dict[str, Any] | None) -> list[str]:
         "",
         "| pipeline | chunks | chunks/s | characters/s |",
         "|---|---|---|---|",
-        f"| Readout `run_ingest` (chunk → embed → `Store.put_article`) | "
+        f"| Readout `run_ingest` (chunk → embed → `Store.put_articles`) | "
         f"{ingest['chunks']['readout']} | {_range(ingest['readout_chunks_per_second'])} | "
         f"{_range(ingest['readout_chars_per_second'], '{:,.0f}')} |",
         f"| LangChain baseline (splitter → HuggingFaceEmbeddings → `Chroma.from_documents`) | "
@@ -189,11 +198,11 @@ def _ingest_md(ingest: dict[str, Any] | None) -> list[str]:
             "",
             "Where a full ingest's time goes (seconds):",
             "",
-            "| Readout: open store | embed | `put_article` writes | load, clean, chunk, rest | "
+            "| Readout: open store | embed | `put_articles` writes | load, clean, chunk, rest | "
             "baseline: read + split | baseline: `from_documents` (embed + write) |",
             "|---|---|---|---|---|---|",
             f"| {_range(parts['open_store'], '{:.2f}')} | {_range(parts['embed'], '{:.2f}')} | "
-            f"{_range(parts['put_article'], '{:.2f}')} | {_range(parts['other'], '{:.2f}')} | "
+            f"{_range(parts['writes'], '{:.2f}')} | {_range(parts['other'], '{:.2f}')} | "
             f"{_range(base['read_and_split'], '{:.3f}')} | "
             f"{_range(base['from_documents'], '{:.2f}')} |",
         ]
@@ -267,12 +276,14 @@ def _scale_md(scale: dict[str, Any] | None) -> list[str]:
         f"{scale['queries']} queries (half dev-set questions, half generated), one warm-up "
         "excluded, modes interleaved; p50/p95 per pass, median (min–max) over passes. Dense "
         "includes embedding the query with the real model. *One publisher*: hybrid with a "
-        "publisher filter (Chroma `where` + the BM25 weight mask), as `/ask` filters do.",
+        "publisher filter (Chroma `where` + the BM25 weight mask), as `/ask` filters do. "
+        "*Torch on 1 thread*: the same hybrid search with `torch.set_num_threads(1)` while the "
+        "query is embedded (Readout leaves torch at its default, one thread per core).",
         "",
         "| chunks | articles | dense p50 / p95 ms | BM25 p50 / p95 ms | hybrid p50 / p95 ms | "
-        "hybrid, one publisher p50 / p95 ms | query embedding p50 ms | `store.count()` p50 ms | "
-        "store build s | keyword index build s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "hybrid, one publisher p50 / p95 ms | hybrid, torch on 1 thread p50 / p95 ms | "
+        "query embedding p50 ms | `store.count()` p50 ms | store build s | keyword index build s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in scale["sizes"]:
         lat = size["latency_ms"]
@@ -289,6 +300,7 @@ def _scale_md(scale: dict[str, Any] | None) -> list[str]:
         lines.append(
             f"| {size['chunks']:,} | {size['articles']:,} | {pair('dense')} | {pair('bm25')} | "
             f"{pair('hybrid')} | {pair('hybrid_publisher_filter')} | "
+            f"{pair('hybrid_torch_1_thread') if 'hybrid_torch_1_thread' in lat else '—'} | "
             f"{_range(lat['query_embedding']['p50'])} | "
             f"{_range(lat['store_count']['p50'])} | {build} | {keyword} |"
         )
@@ -301,7 +313,7 @@ def _scale_md(scale: dict[str, Any] | None) -> list[str]:
             f"model and SmolLM2 GGUF loaded with n_ctx={memory['llm_context']}, "
             f"{memory['searches']} hybrid searches, one short LLM answer):",
             "",
-            "| after | RSS MiB | peak so far (ru_maxrss) MiB |",
+            "| after | RSS MiB | peak so far (VmHWM) MiB |",
             "|---|---|---|",
         ]
         peaks = memory.get("stages_peak_mb", {})
@@ -310,6 +322,12 @@ def _scale_md(scale: dict[str, Any] | None) -> list[str]:
             for stage, mb in memory["stages_rss_mb"].items()
         ]
         lines.append(f"| **peak** | | **{memory['peak_rss_mb']:,.0f}** |")
+        if "ru_maxrss_mb" in memory:
+            lines.append(
+                f"\nThe probe's `ru_maxrss` said {memory['ru_maxrss_mb']:,.0f} MiB: on Linux it "
+                "carries the parent's peak over fork and exec (the benchmark process holds three "
+                "stores), so the probe's own peak is read from `VmHWM`, which starts fresh at exec."
+            )
         if memory.get("llm_error"):
             lines.append(f"\nThe LLM did not load: {memory['llm_error']}")
     elif memory:

@@ -46,6 +46,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=OUT, help="where results.json/.md go")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated stores cache")
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other parts of an existing results.json (with --only)",
+    )
+    parser.add_argument(
         "--only",
         choices=["ingest", "embedding", "scale"],
         nargs="+",
@@ -67,7 +72,13 @@ def main(argv: list[str] | None = None) -> None:
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
     parts = set(args.only or ["ingest", "embedding", "scale"])
     began = time.perf_counter()
-    results: dict[str, Any] = {
+    results: dict[str, Any] = {}
+    previous = args.out / "results.json"
+    if args.merge and previous.exists():
+        results = json.loads(previous.read_text("utf-8"))
+        log.info("merging into %s (parts not run now are kept)", previous)
+    runs = results.setdefault("runs", {})
+    results |= {
         "machine": machine(),
         "load_average": load_average(),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -75,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
         "mode": "quick" if args.quick else "full",
         "repeats": repeats,
     }
+    for part in parts:
+        runs[part] = results["started"]
     embedder = Embedder()
     embedder.warm_up()
     embedder.embed(["warm the kernels up"] * 8)

