@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.store import Filters, Store
+from retrieval.store import Filters, Store, published_ts
 
 if TYPE_CHECKING:
     import bm25s
@@ -33,10 +33,53 @@ def _stemmer() -> Any:
 
 
 @dataclass(slots=True)
+class _Columns:
+    """The filterable metadata of every chunk as arrays, so a filter is one vector comparison."""
+
+    article_id: np.ndarray
+    publisher: np.ndarray
+    published_ts: np.ndarray
+
+    @classmethod
+    def of(cls, metas: list[dict[str, Any]]) -> _Columns:
+        """Build the columns from the slim per-chunk metadata."""
+        return cls(
+            np.array([m.get("article_id", "") for m in metas], dtype=str),
+            np.array([m.get("publisher", "") for m in metas], dtype=str),
+            np.array([int(m.get("published_ts", 0)) for m in metas], dtype=np.int64),
+        )
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """Return 1.0 for the chunks that pass ``filters`` and 0.0 for the rest."""
+        keep = np.ones(len(self.published_ts), dtype=bool)
+        if filters.publisher:
+            keep &= self.publisher == filters.publisher
+        if filters.article_id:
+            keep &= self.article_id == filters.article_id
+        if filters.after:
+            keep &= self.published_ts >= published_ts(filters.after)
+        if filters.before:
+            keep &= self.published_ts < published_ts(filters.before) + 86400
+        return keep.astype(np.float32)
+
+    def to_metas(self) -> list[dict[str, Any]]:
+        """Return the columns as the slim per-chunk dicts the cache manifest stores."""
+        return [
+            {"article_id": a, "publisher": p, "published_ts": int(t)}
+            for a, p, t in zip(
+                self.article_id.tolist(),
+                self.publisher.tolist(),
+                self.published_ts.tolist(),
+                strict=True,
+            )
+        ]
+
+
+@dataclass(slots=True)
 class _Loaded:
     generation: int
     ids: list[str]
-    metas: list[dict[str, Any]]
+    columns: _Columns
     retriever: bm25s.BM25 | None  # None for an empty store
 
 
@@ -80,10 +123,10 @@ class KeywordIndex:
             metas.append(_slim(meta))
         log.info("building keyword index over %d chunks", len(ids))
         if not ids:
-            return _Loaded(generation, ids, metas, None)
+            return _Loaded(generation, ids, _Columns.of(metas), None)
         retriever = bm25s.BM25()
         retriever.index(self._tokenize(texts), show_progress=False)
-        return _Loaded(generation, ids, metas, retriever)
+        return _Loaded(generation, ids, _Columns.of(metas), retriever)
 
     def _dir(self) -> Path | None:
         return self.cache_dir / self.store.name if self.cache_dir else None
@@ -104,7 +147,7 @@ class KeywordIndex:
         except (OSError, ValueError, KeyError) as exc:
             log.warning("keyword cache unreadable (%s); rebuilding", exc)
             return None
-        return _Loaded(generation, ids, metas, retriever)
+        return _Loaded(generation, ids, _Columns.of(metas), retriever)
 
     def _save_cache(self, loaded: _Loaded) -> None:
         folder = self._dir()
@@ -116,7 +159,7 @@ class KeywordIndex:
         if loaded.retriever is not None:
             loaded.retriever.save(str(tmp / "bm25"), show_progress=False)
         manifest = {"v": _INDEX_VERSION, "generation": loaded.generation, "ids": loaded.ids}
-        manifest["metas"] = loaded.metas
+        manifest["metas"] = loaded.columns.to_metas()
         (tmp / "manifest.json").write_text(json.dumps(manifest), "utf-8")
         # Swap in whole so a reader never sees half an index.
         shutil.rmtree(folder, ignore_errors=True)
@@ -131,7 +174,8 @@ class KeywordIndex:
             return []
         mask = None
         if filters is not None and not filters.is_empty():
-            mask = np.array([filters.matches(m) for m in loaded.metas], dtype=np.float32)
+            # Vectorised: a Python loop over 100k chunk metadata cost ~50 ms per filtered query.
+            mask = loaded.columns.mask(filters)
             if not mask.any():
                 return []
         import bm25s

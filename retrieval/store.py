@@ -96,17 +96,6 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def matches(self, meta: dict[str, Any]) -> bool:
-        """Return True when a chunk's metadata passes these filters (for the keyword index)."""
-        if self.publisher and meta.get("publisher") != self.publisher:
-            return False
-        if self.article_id and meta.get("article_id") != self.article_id:
-            return False
-        ts = int(meta.get("published_ts", 0))
-        if self.after and ts < published_ts(self.after):
-            return False
-        return not (self.before and ts >= published_ts(self.before) + 86400)
-
     def is_empty(self) -> bool:
         """Return True when nothing is filtered."""
         return self.where() is None

@@ -9,6 +9,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from retrieval.errors import LLMError
+from retrieval.keyword import KeywordIndex
 from retrieval.runtime import Runtime
 from retrieval.search import SearchOptions
 from retrieval.store import Filters
@@ -93,6 +94,40 @@ def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
         "Yomiuri and Focus both report a 'top priority' agreed on Jan. 15. What does each say?"
     )
     assert {"The Japan News (Yomiuri Shimbun)", "Focus"} <= {p.publisher for p in both}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(publisher="Focus"),
+        Filters(after="2026-01-15"),
+        Filters(before="2026-01-14"),
+        Filters(
+            after="2026-01-13", before="2026-01-15", publisher="The Japan News (Yomiuri Shimbun)"
+        ),
+    ],
+)
+def test_keyword_filters_keep_exactly_the_matching_chunks(
+    indexed: Runtime, filters: Filters
+) -> None:
+    everything = indexed.keyword.search("Koizumi Hegseth defense minister talks", k=1000)
+    meta = {cid: m for cid, _, m in indexed.store.iter_chunks()}
+
+    def passes(cid: str) -> bool:
+        m = meta[cid]
+        published = m.get("published", "")[:10]
+        return (
+            (not filters.publisher or m["publisher"] == filters.publisher)
+            and (not filters.after or published >= filters.after)
+            and (not filters.before or published <= filters.before)
+        )
+
+    expected = [cid for cid, _ in everything if passes(cid)]
+    assert 0 < len(expected) < len(everything)
+    # A fresh index loaded from the on-disk cache must filter the same way.
+    for index in (indexed.keyword, KeywordIndex(indexed.store, indexed.keyword.cache_dir)):
+        got = index.search("Koizumi Hegseth defense minister talks", k=1000, filters=filters)
+        assert [cid for cid, _ in got] == expected
 
 
 def test_verify_never_keeps_an_unsupported_sentence(indexed: Runtime) -> None:
