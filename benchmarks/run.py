@@ -1,7 +1,8 @@
 """Run the benchmarks and write a markdown table and a JSON file (medians and spreads).
 
 ``python -m benchmarks.run`` (``make bench``) runs everything: ingest vs the LangChain baseline,
-embedding backends and batch sizes, and scale at 1k/10k/100k chunks with a memory probe.
+embedding backends and batch sizes, scale at 1k/10k/100k chunks with a memory probe, and
+``/ask`` end to end through the local fake Discord (20 concurrent users, extractive and local).
 ``--quick`` stops at 10k chunks with 2 repeats (what CI and the smoke test use).
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import synth
+from benchmarks.answers import run_answers
 from benchmarks.backends import bench_backends, bench_batch_sizes
 from benchmarks.common import CACHE, OUT, load_average, machine
 from benchmarks.ingest_bench import bench_ingest
@@ -29,6 +31,10 @@ log = logging.getLogger("benchmarks")
 
 FULL_SIZES = [1_000, 10_000, 100_000]
 QUICK_SIZES = [1_000, 10_000]
+PARTS = ["ingest", "embedding", "scale", "answers"]
+# One repeat of the answers part with the local model is ~10 serialised generations (a minute
+# or more on 2 cores), so a full run defaults to 3 repeats there instead of 5.
+ANSWERS_FULL_REPEATS = 3
 
 
 def generated_texts(embedder: Embedder, count: int) -> list[str]:
@@ -52,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["ingest", "embedding", "scale"],
+        choices=PARTS,
         nargs="+",
         help="run only these parts",
     )
@@ -63,14 +69,14 @@ def main(argv: list[str] | None = None) -> None:
     """Run every benchmark and write ``results.json`` and ``results.md``."""
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "urllib3"):
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "urllib3", "discord"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in [n for n in os.environ if n.startswith("READOUT_")]:
         log.info("ignoring %s: benchmarks run on default settings", name)
         del os.environ[name]
     repeats = args.repeats or (2 if args.quick else 5)
     sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
-    parts = set(args.only or ["ingest", "embedding", "scale"])
+    parts = set(args.only or PARTS)
     began = time.perf_counter()
     results: dict[str, Any] = {}
     previous = args.out / "results.json"
@@ -106,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
         results["scale"] = run_scale(
             sizes, args.cache, embedder, passes=2 if args.quick else 3, memory=True
         )
+    if "answers" in parts:
+        answer_repeats = args.repeats or (2 if args.quick else ANSWERS_FULL_REPEATS)
+        log.info("answers: /ask through the fake Discord, %d repeats", answer_repeats)
+        results["answers"] = run_answers(embedder, answer_repeats)
     results["targets"] = targets(results)
     results["seconds"] = round(time.perf_counter() - began, 1)
     args.out.mkdir(parents=True, exist_ok=True)

