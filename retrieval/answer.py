@@ -93,12 +93,14 @@ class AnswerService:
         settings: RetrievalSettings | None = None,
         *,
         corpus_stats: CorpusStats | None = None,
+        rarity: extractive.Rarity | None = None,
     ) -> None:
         self._retrieve = retrieve
         self._embed = embed
         self._chat_model = chat_model
         self._settings = settings or RetrievalSettings(_env_file=None)
         self._corpus_stats = corpus_stats
+        self._rarity = rarity
 
     def answer(
         self, question: str, filters: object | None = None, *, history: History = ()
@@ -118,7 +120,7 @@ class AnswerService:
         embed = memoised(self._embed)
         # The extractive draft is computed in every mode: its relevance threshold is the one
         # model-independent judgement of whether the passages answer the question at all.
-        fallback = extractive.draft(query, passages, embed) if passages else None
+        fallback = extractive.draft(query, passages, embed, self._rarity) if passages else None
         draft = ""
         if fallback is not None and not fallback.abstained:
             draft = fallback.text

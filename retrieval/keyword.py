@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import shutil
 import threading
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ class _Loaded:
     ids: list[str]
     columns: _Columns
     retriever: bm25s.BM25 | None  # None for an empty store
+    doc_freq: np.ndarray | None = None  # chunks holding each vocabulary token, built on demand
 
 
 class KeywordIndex:
@@ -197,6 +200,32 @@ class KeywordIndex:
             for i, s in zip(docs[0], scores[0], strict=True)
             if float(s) > 0
         ]
+
+    def rarity(self, term: str) -> float:
+        """Return how rare a stemmed term is across the whole index, from 0 (everywhere) to 1.
+
+        The extractive answerer weighs question words by this: "backdrop" picks the answering
+        sentence, "Koizumi" (in most chunks of a Koizumi corpus) does not.
+        """
+        if self._loaded is None:
+            self.refresh()
+        loaded = self._loaded
+        if loaded is None or loaded.retriever is None:
+            return 1.0
+        retriever = loaded.retriever
+        if loaded.doc_freq is None:
+            # bm25s keeps scores column-wise per token: a token's chunks are one indptr slice.
+            loaded.doc_freq = np.diff(np.asarray(retriever.scores["indptr"]))
+        n = len(loaded.ids)
+        vocab = retriever.vocab_dict
+        # "Japan-US" is one term to the answerer and two tokens to bm25s: take the rarer part.
+        stems = self._stem.stemWords(re.findall(r"\w\w+", term.lower())) if "-" in term else [term]
+        found = [int(loaded.doc_freq[vocab[t]]) for t in stems if vocab.get(t, -1) >= 0]
+        if not found:
+            return 1.0  # a word no chunk uses: as rare as it gets (and no sentence has it)
+        df = max(1, min(found))
+        # BM25's idf, scaled so a term in a single chunk is 1.
+        return math.log(1 + (n - df + 0.5) / (df + 0.5)) / math.log(1 + (n - 0.5) / 1.5)
 
 
 def _slim(meta: dict[str, Any]) -> dict[str, Any]:

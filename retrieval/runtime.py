@@ -149,6 +149,7 @@ class Runtime:
             build_chat_model(self.settings),
             self.settings,
             corpus_stats=self.corpus_stats,
+            rarity=self.keyword.rarity,
         )
 
     def warm_up(self) -> None:

@@ -42,7 +42,12 @@ def service(runtime: Runtime, model: Any = None, timeout: float = 30.0) -> Answe
     """Return an answer service over ``runtime`` with ``model`` (None: extractive)."""
     settings = runtime.settings.model_copy(update={"llm_timeout": timeout})
     return AnswerService(
-        runtime.retrieve, runtime.embedder.embed, model, settings, corpus_stats=runtime.corpus_stats
+        runtime.retrieve,
+        runtime.embedder.embed,
+        model,
+        settings,
+        corpus_stats=runtime.corpus_stats,
+        rarity=runtime.keyword.rarity,
     )
 
 

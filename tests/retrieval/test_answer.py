@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from retrieval.answer import AnswerService, memoised, retrieval_query
 from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import injection_resisted
-from retrieval.extractive import draft, question_parts
+from retrieval.extractive import answers_kind, draft, needs, new_names, question_parts
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
 from retrieval.settings import RetrievalSettings
@@ -279,6 +279,46 @@ def test_question_parts_and_the_when_check(sample: Sample, embed) -> None:
     # The passage says the drills were agreed, not when they start: no answer to "when".
     result = draft("When will the expanded Nansei Islands exercises begin?", passages, embed)
     assert result.abstained
+
+
+def test_needs_split_parts_sides_and_choices() -> None:
+    choice = (
+        "Which came first: the defense chiefs' meeting in Kuala Lumpur or the Security "
+        "Consultative Meeting in Seoul, and on what dates?"
+    )
+    found = needs(choice)
+    # Each option must be answered on its own, and each with a date (the second part asks one).
+    assert ("the defense chiefs' meeting in Kuala Lumpur", "on what dates", "") in found
+    assert ("the Security Consultative Meeting in Seoul", "on what dates", "") in found
+    sides = needs("How did Japan and China each characterize the radar encounters?")
+    assert [side for _, _, side in sides] == ["Japan", "China"]
+    assert "China" not in sides[0][0] and "Japan" not in sides[1][0]
+    assert needs("What did Zhang Junshe say?") == []
+
+
+def test_who_questions_need_a_name_the_question_lacks() -> None:
+    question = "Which opposition politician had been questioning Takaichi?"
+    okada = "Takaichi was being pressed by Katsuya Okada of the main opposition party."
+    takaichi = "The remarks of Japanese Prime Minister Sanae Takaichi drew criticism."
+    assert new_names(okada, question) == ["Katsuya Okada"]
+    # "Japanese" is a nationality and Takaichi is the one asked about: nobody new is named.
+    assert new_names(takaichi, question) == []
+    assert answers_kind(question, okada, question)
+    assert not answers_kind(question, takaichi, question)
+    # Only questions asking for a person need one.
+    assert answers_kind("What did Takaichi say?", takaichi, "What did Takaichi say?")
+
+
+def test_publisher_sides_are_each_answered_from_their_own_articles(sample: Sample, embed) -> None:
+    yomiuri = sample.passage("talks", "practical joint training")
+    focus = sample.passage("focus", "Ryukyu")
+    question = (
+        "Yomiuri and Focus both report a top priority agreed on Jan. 15. What does each say the "
+        "priority is?"
+    )
+    result = draft(question, [focus, yomiuri], embed)
+    assert not result.abstained
+    assert {c.passage for c in result.chosen} == {0, 1}  # a sentence from each publisher
 
 
 def test_memoised_embed_embeds_each_text_once(embed) -> None:

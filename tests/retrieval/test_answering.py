@@ -130,6 +130,20 @@ def test_keyword_filters_keep_exactly_the_matching_chunks(
         assert [cid for cid, _ in got] == expected
 
 
+def test_rarity_follows_how_many_chunks_hold_a_term(indexed: Runtime) -> None:
+    chunks = [text.lower() for _, text, _ in indexed.store.iter_chunks()]
+    holding = {t: sum(t in c for c in chunks) for t in ("koizumi", "backdrop")}
+    assert holding["koizumi"] > 5 * holding["backdrop"] > 0  # the premise of the comparison
+    rarity = indexed.keyword.rarity
+    assert 0.0 <= rarity("koizumi") < rarity("backdrop") <= 1.0
+    assert rarity("zzyzxq") == 1.0  # a word no chunk holds
+    # A hyphenated term is as rare as its rarer part (bm25s indexes the parts).
+    assert rarity("koizumi-backdrop") == pytest.approx(rarity("backdrop"))
+    # The same figures from an index loaded from its on-disk cache.
+    cached = KeywordIndex(indexed.store, indexed.keyword.cache_dir)
+    assert cached.rarity("backdrop") == pytest.approx(rarity("backdrop"))
+
+
 def test_verify_never_keeps_an_unsupported_sentence(indexed: Runtime) -> None:
     passages = indexed.retrieve(ZHANG)
     result = verify(
