@@ -40,6 +40,7 @@ W_RANK = 0.1
 # Even the commonest question word keeps some weight: "visit" is everywhere, yet an answer to
 # "what did the visit show?" should still be about a visit.
 RARITY_FLOOR = 0.2
+SETTING_WEIGHT = 0.5
 # Below this best-sentence relevance the draft abstains. On the dev set (question words weighed
 # by corpus rarity) the unanswerable "What did the Chinese Embassy in Washington say about the
 # workout video?" peaks at 0.392 and answerable questions at 0.42 or more, save one at 0.386 whose
@@ -118,6 +119,11 @@ _TITLES = frozenset(
     wednesday thursday friday saturday sunday january february march april may june july august
     september october november december jan feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
+_SETTING = re.compile(
+    r"\b(?:in|at|on|during|ahead of|before|after|near|since)\s+(?P<phrase>(?:the\s+)?"
+    r"(?:(?!(?:Which|What|Who|Whom|How|When|Where|Why)\b)[A-Z0-9][\w.'’-]*\s*){1,4}"
+    r"(?:(?:talks|meetings?|visit|trip|call|forum|session|summit|conference|tour|stop)\b)?)"
+)
 _CAPTION = re.compile(r"\bphoto(?:graph)?\s*:|\(photo\b|\bfile photo\b", re.IGNORECASE)
 
 
@@ -186,6 +192,10 @@ def question_weights(
 ) -> dict[str, float]:
     """Return the question's terms weighted by how rare they are (in the corpus, or passages)."""
     asked = terms(question)
+    # "… ahead of the Jan. 15 talks", "… at the Pentagon": the setting of the question, which
+    # the answer's passage holds more often than the answering sentence does.
+    setting = {t for m in _SETTING.finditer(question) for t in terms(m.group("phrase"))}
+    asked = {t: w * (SETTING_WEIGHT if t in setting else 1.0) for t, w in asked.items()}
     if rarity is not None:
         # A term most chunks share (the minister's name in a corpus about him) says little
         # about which sentence answers; a term few chunks have is what the question is about.

@@ -12,7 +12,15 @@ from pydantic import SecretStr
 from retrieval.answer import AnswerService, memoised, retrieval_query
 from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import injection_resisted
-from retrieval.extractive import answers_kind, draft, needs, new_names, question_parts
+from retrieval.extractive import (
+    SETTING_WEIGHT,
+    answers_kind,
+    draft,
+    needs,
+    new_names,
+    question_parts,
+    question_weights,
+)
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
 from retrieval.settings import RetrievalSettings
@@ -296,6 +304,17 @@ def test_needs_split_parts_sides_and_choices() -> None:
     assert needs("What did Zhang Junshe say?") == []
 
 
+def test_the_setting_of_a_question_weighs_less_than_what_it_asks() -> None:
+    weights = question_weights(
+        "How did Hegseth react when Koizumi described the essence of the alliance at the Pentagon?",
+        [],
+        rarity=lambda term: 1.0,
+    )
+    # Same kind of word (a name), same rarity: "at the Pentagon" is where, not what, is asked.
+    assert weights["pentagon"] == pytest.approx(SETTING_WEIGHT * weights["hegseth"])
+    assert weights["essenc"] == pytest.approx(weights["react"])
+
+
 def test_who_questions_need_a_name_the_question_lacks() -> None:
     question = "Which opposition politician had been questioning Takaichi?"
     okada = "Takaichi was being pressed by Katsuya Okada of the main opposition party."
@@ -312,10 +331,7 @@ def test_who_questions_need_a_name_the_question_lacks() -> None:
 def test_publisher_sides_are_each_answered_from_their_own_articles(sample: Sample, embed) -> None:
     yomiuri = sample.passage("talks", "practical joint training")
     focus = sample.passage("focus", "Ryukyu")
-    question = (
-        "Yomiuri and Focus both report a top priority agreed on Jan. 15. What does each say the "
-        "priority is?"
-    )
+    question = "Yomiuri and Focus both report a top priority. Which island chain does each name?"
     result = draft(question, [focus, yomiuri], embed)
     assert not result.abstained
     assert {c.passage for c in result.chosen} == {0, 1}  # a sentence from each publisher
