@@ -90,10 +90,17 @@ _TIME = re.compile(
     r"spring|summer|autumn|winter|hours?|days?|later|earlier|since|until|decades?)\b",
     re.IGNORECASE,
 )
+# Digits in "Jan. 15, 2026" or "10:30 a.m." are dates and times, and "the two held talks"
+# refers to people: neither is the count "how many" asks.
+_DATE = re.compile(
+    rf"\bthe\s+(?:two|three|four)\b|\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?|"
+    rf"\d{{1,2}}\s+(?:{_MONTHS})\b\.?(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d|\d{{1,2}}:\d\d)",
+    re.IGNORECASE,
+)
 _COUNT = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
     r"hundreds?|thousands?|millions?|billions?|first|second|third|fourth|fifth|sixth|seventh|"
-    r"eighth|ninth|tenth|once|twice|several|single|both)\b",
+    r"eighth|ninth|tenth|once|twice|several|single)\b",
     re.IGNORECASE,
 )
 # "Which came first: the meeting in Kuala Lumpur or the SCM in Seoul?" offers alternatives.
@@ -176,7 +183,7 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     """
     if _ASKS_TIME.search(part) and not _TIME.search(sentence):
         return False
-    if _ASKS_COUNT.search(part) and not _COUNT.search(sentence):
+    if _ASKS_COUNT.search(part) and not _COUNT.search(_DATE.sub(" ", sentence)):
         return False
     return not (_ASKS_PERSON.search(part) and not new_names(sentence, question or part))
 

@@ -315,6 +315,14 @@ def test_the_setting_of_a_question_weighs_less_than_what_it_asks() -> None:
     assert weights["essenc"] == pytest.approx(weights["react"])
 
 
+def test_how_many_needs_a_count_not_a_date_or_the_two() -> None:
+    asked = "How many discussions had Koizumi and Hegseth held by the Jan. 15 meeting"
+    assert answers_kind(asked, "It was the pair's fourth discussion, phone calls included.")
+    assert answers_kind(asked, "They had held 4 rounds of talks.")
+    assert not answers_kind(asked, "They worked out together on Thursday, Jan. 15, 2026.")
+    assert not answers_kind(asked, "Koizumi met Hegseth, and the two held their meeting later.")
+
+
 def test_who_questions_need_a_name_the_question_lacks() -> None:
     question = "Which opposition politician had been questioning Takaichi?"
     okada = "Takaichi was being pressed by Katsuya Okada of the main opposition party."
