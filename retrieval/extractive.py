@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.models import Passage
-from retrieval.search import comparison_sides, is_comparison
+from retrieval.search import choice_alternatives, comparison_sides, is_comparison
 from retrieval.text import paragraph_spans, sentence_spans
 from retrieval.verify import Embed, coverage, looks_like_instruction, terms
 
@@ -103,11 +103,6 @@ _COUNT = re.compile(
     r"eighth|ninth|tenth|once|twice|several|single)\b",
     re.IGNORECASE,
 )
-# "Which came first: the meeting in Kuala Lumpur or the SCM in Seoul?" offers alternatives.
-_CHOICE = re.compile(
-    r"\b(?:which|who|whom|what)\b[^:?]*?(?::|,)\s*(?P<a>[^?:]+?)\s+or\s+(?P<b>[^?,]+?)\s*(?:[,?]|$)",
-    re.IGNORECASE,
-)
 # "Who …", "which spokesperson …", "what was the name of …" ask for a person.
 _ASKS_PERSON = re.compile(
     r"^\W*(?:who\b|whom\b|what\s+(?:was|is)\s+the\s+name\b|(?:which|what)\s+(?:[\w-]+\s+){0,3}?"
@@ -115,6 +110,18 @@ _ASKS_PERSON = re.compile(
     r"ambassadors?|envoys?|presidents?|secretar(?:y|ies)|commanders?|persons?|people|experts?|"
     r"analysts?|diplomats?|journalists?|reporters?)\b)",
     re.IGNORECASE,
+)
+# "What did Hegseth say …", "what habit … did Song Zhongping mention …": words attributed to
+# somebody named in the question.
+_ASKS_SPEAKER = re.compile(
+    r"(?:^|,\s*)\W*(?i:what|how)\b(?:\s+[\w'’-]+){0,8}?\s+(?i:did|does|do)\s+"
+    r"(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)"
+    r"(?:\s+(?:in|of|at)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)?\s+"
+    r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add)\b"
+)
+_SPEECH = (
+    r"(?:said|says|say|added|continued|noted|told|tells|explained|stressed|argued|warned|"
+    r"described|called|mentioned|urged|replied|answered|asked)\b"
 )
 # Runs of capitalised words ("Katsuya Okada"), and the titles that precede names.
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
@@ -141,6 +148,8 @@ class Candidate:
     passage: int  # rank index into the retrieved passages
     text: str
     terms: frozenset[str]
+    before: str = ""  # the sentence just before it in its passage
+    after: str = ""  # and the one just after
 
 
 @dataclass(slots=True)
@@ -188,6 +197,41 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     return not (_ASKS_PERSON.search(part) and not new_names(sentence, question or part))
 
 
+def speaker_named(part: str, candidate: Candidate) -> bool:
+    """Return True unless ``part`` asks what someone said and the sentence is not theirs.
+
+    "What did Hegseth say …?" is not answered by what Koizumi said. The speaker is named in the
+    sentence, or named just before it with the sentence going on about "he"/"she", or named in
+    the attribution right after it ("…; on the other hand, … . …, Song continued.").
+    """
+    match = _ASKS_SPEAKER.search(part)
+    if not match:
+        return True
+    # Any word of the name: "Song Zhongping" is "Song" on second mention.
+    names = [
+        w.removesuffix("'s").removesuffix("’s")
+        for w in _WORDS.findall(match.group("who"))
+        if w.lower() not in _TITLES and len(w) > 2
+    ]
+
+    def speaks(text: str, who: Sequence[str]) -> bool:
+        # "Hegseth told …", "Song Zhongping, another expert, said", "…, said Koizumi".
+        return any(
+            re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,8}}?\W+{_SPEECH}", text)
+            or re.search(rf"{_SPEECH}(?:\W+\w+){{0,2}}?\W+{re.escape(n)}\b", text)
+            for n in who
+        )
+
+    def named(text: str) -> bool:
+        return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names)
+
+    return (
+        speaks(candidate.text, names)
+        or (named(candidate.before) and speaks(candidate.text, ["he", "she", "He", "She"]))
+        or speaks(candidate.after, names)
+    )
+
+
 def from_side(passage: Passage, side: str) -> bool:
     """Return True when the passage comes from the publisher (or titled source) ``side`` names."""
     pattern = rf"\b{re.escape(side)}\b"
@@ -218,17 +262,22 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     """Return the sentences of the passages that could answer something."""
     found: list[Candidate] = []
     for rank, p in enumerate(passages):
-        for p_start, p_end in paragraph_spans(p.text):
+        spans = [
+            span
+            for p_start, p_end in paragraph_spans(p.text)
             # A photo caption repeats the story's setting, not its news: it would match almost
             # any question about the event and answer none.
-            if _CAPTION.search(p.text, p_start, p_end):
+            if not _CAPTION.search(p.text, p_start, p_end)
+            for span in sentence_spans(p.text, p_start, p_end)
+        ]
+        texts = [" ".join(p.text[s:e].split()) for s, e in spans]
+        for i, sentence in enumerate(texts):
+            sentence_terms = terms(sentence)
+            if len(sentence_terms) < MIN_TERMS or looks_like_instruction(sentence):
                 continue
-            for s, e in sentence_spans(p.text, p_start, p_end):
-                sentence = " ".join(p.text[s:e].split())
-                sentence_terms = terms(sentence)
-                if len(sentence_terms) < MIN_TERMS or looks_like_instruction(sentence):
-                    continue
-                found.append(Candidate(rank, sentence, frozenset(sentence_terms)))
+            before = texts[i - 1] if i else ""
+            after = texts[i + 1] if i + 1 < len(texts) else ""
+            found.append(Candidate(rank, sentence, frozenset(sentence_terms), before, after))
     return found
 
 
@@ -256,15 +305,6 @@ def relevance(
             W_SEMANTIC * semantic[q] + W_LEXICAL * lexical + W_CONTEXT * ctx + W_RANK * rank_bonus
         )
     return scores, rows
-
-
-def choice_alternatives(question: str) -> list[str]:
-    """Return the alternatives of a choice question ("which came first: A or B?"), else []."""
-    match = _CHOICE.search(question)
-    if not match:
-        return []
-    first, second = (" ".join(g.split()) for g in match.group("a", "b"))
-    return [first, second] if terms(first) and terms(second) else []
 
 
 def needs(question: str) -> list[tuple[str, str, str]]:
@@ -310,7 +350,11 @@ def draft(
     full = scores[0]
     # The whole question's best sentence decides whether to answer at all; with one part it
     # must also hold the kind of thing asked for (a date for "when", a name for "who").
-    fits = [answers_kind(question, c.text) for c in pool] if not parts else [True] * len(pool)
+    fits = (
+        [answers_kind(question, c.text) and speaker_named(question, c) for c in pool]
+        if not parts
+        else [True] * len(pool)
+    )
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]
     if not ranked_full:
         return Draft("", True, 0.0, [])
@@ -330,7 +374,9 @@ def draft(
         for k, (part, kind_of, side) in enumerate(parts, start=1):
             own = scores[k]
             blended = 0.5 * full + 0.5 * own
-            kind = [answers_kind(kind_of, c.text, question) for c in pool]
+            kind = [
+                answers_kind(kind_of, c.text, question) and speaker_named(part, c) for c in pool
+            ]
             if side and any(from_side(p, side) for p in passages):
                 # "Yomiuri and Focus both report …": Yomiuri's side is answered from Yomiuri.
                 kind = [

@@ -208,6 +208,31 @@ def comparison_sides(question: str) -> list[str]:
     return unique if len(unique) == 2 else []
 
 
+# "Which came first: the meeting in Kuala Lumpur or the SCM in Seoul?" and "which topics
+# featured: one at his Los Angeles stop and one in the Pentagon talks?" offer alternatives; after
+# a comma only "or" does (", and …" usually starts another clause).
+_CHOICE = (
+    re.compile(
+        r"\b(?:which|who|whom|what)\b[^:?]*?:\s*(?P<a>[^?:]+?)\s+(?:and|or)\s+(?P<b>[^?,]+?)"
+        r"\s*(?:[,?]|$)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:which|who|whom|what)\b[^:?]*?,\s*(?P<a>[^?:,]+?)\s+or\s+(?P<b>[^?,]+?)\s*(?:[,?]|$)",
+        re.IGNORECASE,
+    ),
+)
+
+
+def choice_alternatives(question: str) -> list[str]:
+    """Return the alternatives of a choice question ("which came first: A or B?"), else []."""
+    match = _CHOICE[0].search(question) or _CHOICE[1].search(question)
+    if not match:
+        return []
+    first, second = (" ".join(g.split()) for g in match.group("a", "b"))
+    return [first, second] if words(first) and words(second) else []
+
+
 def plan_queries(question: str, publishers: list[str]) -> list[tuple[str, Filters | None]]:
     """Split a comparison question into one search per side; other questions stay whole."""
     if not is_comparison(question):

@@ -14,12 +14,14 @@ from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import injection_resisted
 from retrieval.extractive import (
     SETTING_WEIGHT,
+    Candidate,
     answers_kind,
     draft,
     needs,
     new_names,
     question_parts,
     question_weights,
+    speaker_named,
 )
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
@@ -321,6 +323,24 @@ def test_how_many_needs_a_count_not_a_date_or_the_two() -> None:
     assert answers_kind(asked, "They had held 4 rounds of talks.")
     assert not answers_kind(asked, "They worked out together on Thursday, Jan. 15, 2026.")
     assert not answers_kind(asked, "Koizumi met Hegseth, and the two held their meeting later.")
+
+
+def test_what_someone_said_must_be_theirs() -> None:
+    asked = "What did Hegseth say when reporters asked him about the radar incident?"
+
+    def said(text: str, before: str = "", after: str = "") -> bool:
+        return speaker_named(asked, Candidate(0, text, frozenset(), before, after))
+
+    assert said("Hegseth told reporters the incident was dangerous.")
+    assert said("The incident was dangerous, said Pete Hegseth.")
+    assert said("He said the incident was dangerous.", before="Hegseth met Koizumi.")
+    assert said("It was dangerous.", after="We will respond, Hegseth added.")
+    # Named, but not speaking; speaking, but somebody else; "he" with nobody named before.
+    assert not said("Koizumi held a call with Hegseth in which the two raised concerns.")
+    assert not said("When reporters asked Koizumi, he said he could not give details.")
+    assert not said("He said he could not give details.", before="Koizumi met reporters.")
+    # Questions that don't ask what someone said are not constrained.
+    assert speaker_named("What incident did the call cover?", Candidate(0, "No.", frozenset()))
 
 
 def test_who_questions_need_a_name_the_question_lacks() -> None:
