@@ -41,14 +41,13 @@ W_RANK = 0.1
 # "what did the visit show?" should still be about a visit.
 RARITY_FLOOR = 0.2
 SETTING_WEIGHT = 0.5
-# Below this best-sentence relevance the draft abstains. On the dev set (question words weighed
-# by corpus rarity) the unanswerable "What did the Chinese Embassy in Washington say about the
-# workout video?" peaks at 0.392 and answerable questions at 0.42 or more, save one at 0.386 whose
-# answer the sentences paraphrase (and which this answerer gets wrong anyway). Unanswerable
-# questions whose passages share every word but not the fact ("what did Hegseth say when asked
-# about the radar incident") score like answerable ones (0.45): relevance alone cannot catch
-# those, the kind checks below catch some. The margins are small: expect misses on new questions.
-ABSTAIN_BELOW = 0.40
+# Below this best-sentence relevance the draft abstains. It sits in the middle of the range
+# (0.34-0.38) where the figures of both the dev set and a held-out set written without seeing
+# this code (examples/eval/heldout_questions.jsonl) stay the same; the weakest right answers
+# score 0.39. Unanswerable questions whose passages share every word but not the fact ("what
+# did Hegseth say when asked about the radar incident") score like answerable ones (0.45):
+# relevance alone cannot catch those; the kind and speaker checks below catch some.
+ABSTAIN_BELOW = 0.36
 # Further sentences must be nearly as relevant as the best and add question terms it lacks, so
 # one-part questions get one sentence unless a second clearly adds to it.
 MAX_SENTENCES = 3
@@ -67,40 +66,54 @@ DUPLICATE_COSINE = 0.9
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
 MIN_TERMS = 4
 # "Where was it, and what theme did he stress?" asks two things; each part gets its own sentence.
+_QUESTIONS = re.compile(r"(?<=\?)\s+(?=\S)")
 _PARTS = re.compile(
     r"(?:[,;:]\s*|\s+)(?:and|but|or)\s+(?=(?:(?:on|in|at|by|for|from|with|to)\s+)?"
     r"(?:what|which|who|whom|whose|when|where|why|how|was|were|is|are|did|does|do|has|had)\b)",
     re.IGNORECASE,
 )
 # A question asking "when" or "how many" is answered only by a sentence holding a date or a
-# count: "the two agreed to expand drills" does not answer "when will the drills begin?".
+# count the question does not already state: "the two agreed to expand drills" does not answer
+# "when will the drills begin?", nor "on Jan. 15 they met" "how long did the Jan. 15 talks last?".
 _ASKS_TIME = re.compile(
     r"^\W*(?:(?:on|in|at|by|from|until)\s+)?(?:when\b|(?:what|which)\s+(?:dates?|days?|months?|"
-    r"years?|time|week)\b|how long\b)",
+    r"years?|time|week)\b)",
     re.IGNORECASE,
 )
+_ASKS_DURATION = re.compile(r"^\W*(?:for\s+)?how long\b", re.IGNORECASE)
 _ASKS_COUNT = re.compile(r"^\W*how (?:many|much)\b", re.IGNORECASE)
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"fifty|a few|several|a couple of"
+)
 _TIME = re.compile(
-    rf"\b(?:(?:{_MONTHS})\b\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:19|20)\d\d|"
-    r"today|yesterday|tomorrow|tonight|morning|afternoon|evening|weeks?|months?|years?|"
-    r"spring|summer|autumn|winter|hours?|days?|later|earlier|since|until|decades?)\b",
+    rf"\b(?:(?:{_MONTHS})\b\.?(?:\s+\d{{1,2}}\b)?|\d{{1,2}}\s+(?:{_MONTHS})\b|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:19|20)\d\d|"
+    r"today|yesterday|tomorrow|tonight|morning|afternoon|evening|spring|summer|autumn|winter|"
+    r"(?:next|last|this|coming|previous|following)\s+(?:week|month|year)|"
+    rf"(?:\d+|{_NUMBER_WORDS}|a)\s+(?:days?|weeks?|months?|years?)\s+(?:ago|later|earlier))\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    rf"\b(?:\d+|{_NUMBER_WORDS}|an?)[\s-]+(?:minutes?|hours?|days?|weeks?|months?|years?)\b",
     re.IGNORECASE,
 )
 # Digits in "Jan. 15, 2026" or "10:30 a.m." are dates and times, and "the two held talks"
 # refers to people: neither is the count "how many" asks.
 _DATE = re.compile(
-    rf"\bthe\s+(?:two|three|four)\b|\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?|"
-    rf"\d{{1,2}}\s+(?:{_MONTHS})\b\.?(?:,?\s+(?:19|20)\d\d)?|(?:19|20)\d\d|\d{{1,2}}:\d\d)",
+    rf"\bthe\s+(?:two|three|four)\b|\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}\s+(?:{_MONTHS})\b\.?(?:,?\s+(?:19|20)\d\d)?|"
+    r"(?:19|20)\d\d|\d{1,2}:\d\d)",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
-    r"hundreds?|thousands?|millions?|billions?|first|second|third|fourth|fifth|sixth|seventh|"
-    r"eighth|ninth|tenth|once|twice|several|single)\b",
+    r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?|first|second|third|fourth|fifth|sixth|"
+    r"seventh|eighth|ninth|tenth|once|twice|several|single)\b",
     re.IGNORECASE,
 )
 # "Who …", "which spokesperson …", "what was the name of …" ask for a person.
@@ -163,8 +176,8 @@ class Draft:
 
 
 def question_parts(question: str) -> list[str]:
-    """Split a question that asks several things ("…, and what …?") into its parts."""
-    parts = [p.strip(" ?") for p in _PARTS.split(question)]
+    """Split a question that asks several things ("…, and what …?", "…? How …?") into parts."""
+    parts = [p.strip(" ?") for q in _QUESTIONS.split(question) for p in _PARTS.split(q)]
     return [p for p in parts if terms(p)] or [question]
 
 
@@ -184,17 +197,38 @@ def new_names(sentence: str, question: str) -> list[str]:
     return found
 
 
+def _time_tokens(text: str) -> set[str]:
+    """Return the dates and times of ``text`` as comparable tokens ("jan", "jan 18", "2026")."""
+    found = set()
+    for match in _TIME.finditer(text):
+        words = re.findall(r"\w+", match.group().lower())
+        month = next((w[:3] for w in words if re.fullmatch(_MONTHS, w)), "")
+        day = next((w for w in words if w.isdigit() and len(w) <= 2), "")
+        found.add(f"{month} {day}".strip() if month else " ".join(words))
+        if month:
+            found.add(month)
+    return found
+
+
+def _count_tokens(text: str) -> set[str]:
+    """Return the counts of ``text`` that are not parts of dates ("fourth", "3", "50")."""
+    return {m.group().lower() for m in _COUNT.finditer(_DATE.sub(" ", text))}
+
+
 def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     """Return True when ``sentence`` holds the kind of thing ``part`` asks for.
 
-    A date for "when", a count for "how many", a name the question lacks for "who" or "which
-    spokesperson".
+    A date for "when", a duration for "how long", a count for "how many" (each one the question
+    does not already hold), a name the question lacks for "who" or "which spokesperson".
     """
-    if _ASKS_TIME.search(part) and not _TIME.search(sentence):
+    asked = question or part
+    if _ASKS_TIME.search(part) and not _time_tokens(sentence) - _time_tokens(asked):
         return False
-    if _ASKS_COUNT.search(part) and not _COUNT.search(_DATE.sub(" ", sentence)):
+    if _ASKS_DURATION.search(part) and not _DURATION.search(sentence):
         return False
-    return not (_ASKS_PERSON.search(part) and not new_names(sentence, question or part))
+    if _ASKS_COUNT.search(part) and not _count_tokens(sentence) - _count_tokens(asked):
+        return False
+    return not (_ASKS_PERSON.search(part) and not new_names(sentence, asked))
 
 
 def speaker_named(part: str, candidate: Candidate) -> bool:

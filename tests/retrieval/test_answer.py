@@ -343,6 +343,22 @@ def test_what_someone_said_must_be_theirs() -> None:
     assert speaker_named("What incident did the call cover?", Candidate(0, "No.", frozenset()))
 
 
+def test_when_and_how_long_need_a_time_the_question_lacks() -> None:
+    back = "When was Koizumi scheduled to get back to Japan from his January US trip?"
+    assert answers_kind(back, "He is due back in Japan on Jan. 18.")
+    # "January" is already in the question: a sentence saying only that answers nothing.
+    assert not answers_kind(back, "Koizumi visited the United States in January.")
+    length = "How long was Koizumi's sit-down with Hegseth at the Pentagon on Jan. 15?"
+    assert answers_kind(length, "In a 50-minute meeting at the Pentagon, the two agreed.")
+    assert not answers_kind(length, "They met at the Pentagon on Thursday, Jan. 15, 2026.")
+    count = "How many SM-3 Block 2A interceptors a year did they agree to produce?"
+    assert not answers_kind(count, "They agreed to talks on producing the SM-3 Block 2A.")
+    assert question_parts("Was it a first? How many of those have there been recently?") == [
+        "Was it a first",
+        "How many of those have there been recently",
+    ]
+
+
 def test_who_questions_need_a_name_the_question_lacks() -> None:
     question = "Which opposition politician had been questioning Takaichi?"
     okada = "Takaichi was being pressed by Katsuya Okada of the main opposition party."
