@@ -60,15 +60,24 @@ MIN_NEW_COVERAGE = 0.2
 PART_FLOOR = 0.28
 # A later part is taken as answered by an earlier part's sentence unless another sentence scores
 # this much better on that part alone.
-NEED_MARGIN = 0.05
+NEED_MARGIN = 0.02
 # Two sentences this similar say the same thing (overlapping chunks, wire copy): keep one.
 DUPLICATE_COSINE = 0.9
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
 MIN_TERMS = 4
 # "Where was it, and what theme did he stress?" asks two things; each part gets its own sentence.
 _QUESTIONS = re.compile(r"(?<=\?)\s+(?=\S)")
+# "Who is he, what post does he hold, and …": a comma before a wh-word starts another question
+# when what comes before it is one too (not "According to the report, what …").
+_COMMA_WH = re.compile(r",\s+(?=(?:what|which|who|whom|when|where|why|how)\b)", re.IGNORECASE)
+_ASKING = re.compile(
+    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|was|were|is|are|did|does|do|has|had|"
+    r"can|could|will|would)\b",
+    re.IGNORECASE,
+)
 _PARTS = re.compile(
-    r"(?:[,;:]\s*|\s+)(?:and|but|or)\s+(?=(?:(?:on|in|at|by|for|from|with|to)\s+)?"
+    r"(?:[,;:]\s*|\s+)(?:and|but|or|versus|vs\.?|whereas|while)\s+"
+    r"(?=(?:(?:on|in|at|by|for|from|with|to)\s+)?"
     r"(?:what|which|who|whom|whose|when|where|why|how|was|were|is|are|did|does|do|has|had)\b)",
     re.IGNORECASE,
 )
@@ -116,12 +125,13 @@ _COUNT = re.compile(
     r"seventh|eighth|ninth|tenth|once|twice|several|single)\b",
     re.IGNORECASE,
 )
-# "Who …", "which spokesperson …", "what was the name of …" ask for a person.
+# "Who …", "which spokesperson …", "which unit …", "what was the name of …" ask for a name.
 _ASKS_PERSON = re.compile(
     r"^\W*(?:who\b|whom\b|what\s+(?:was|is)\s+the\s+name\b|(?:which|what)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:spokes(?:person|man|woman)|politicians?|ministers?|officials?|leaders?|lawmakers?|"
     r"ambassadors?|envoys?|presidents?|secretar(?:y|ies)|commanders?|persons?|people|experts?|"
-    r"analysts?|diplomats?|journalists?|reporters?)\b)",
+    r"analysts?|diplomats?|journalists?|reporters?|units?|regiments?|compan(?:y|ies)|firms?|"
+    r"agenc(?:y|ies)|newspapers?|outlets?|airbases?|bases?|ships?|carriers?)\b)",
     re.IGNORECASE,
 )
 # "What did Hegseth say …", "what habit … did Song Zhongping mention …": words attributed to
@@ -129,12 +139,13 @@ _ASKS_PERSON = re.compile(
 _ASKS_SPEAKER = re.compile(
     r"(?:^|,\s*)\W*(?i:what|how)\b(?:\s+[\w'’-]+){0,8}?\s+(?i:did|does|do)\s+"
     r"(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)"
-    r"(?:\s+(?:in|of|at)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)?\s+"
+    r"(?:\s+(?:in|of|at)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)?\s+(?i:use\s+to\s+)?"
     r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add)\b"
 )
 _SPEECH = (
-    r"(?:said|says|say|added|continued|noted|told|tells|explained|stressed|argued|warned|"
-    r"described|called|mentioned|urged|replied|answered|asked)\b"
+    r"(?:said|says|say|saying|added|adding|continued|noted|noting|told|tells|telling|explained|"
+    r"stressed|argued|warned|warning|described|describing|called|calling|mentioned|urged|"
+    r"replied|answered|asked|welcomed|praised)\b"
 )
 # Runs of capitalised words ("Katsuya Okada"), and the titles that precede names.
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
@@ -178,6 +189,16 @@ class Draft:
 def question_parts(question: str) -> list[str]:
     """Split a question that asks several things ("…, and what …?", "…? How …?") into parts."""
     parts = [p.strip(" ?") for q in _QUESTIONS.split(question) for p in _PARTS.split(q)]
+    split: list[str] = []
+    for part in parts:
+        pieces = _COMMA_WH.split(part)
+        # The first piece's last sentence must ask too: "He met X in KL. Who is he, what …".
+        head = re.split(r"(?<=[.!])\s+", pieces[0])[-1]
+        if len(pieces) > 1 and all(_ASKING.search(p) for p in [head, *pieces[1:]]):
+            split.extend(pieces)
+        else:
+            split.append(part)
+    parts = split
     return [p for p in parts if terms(p)] or [question]
 
 
@@ -236,7 +257,7 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
 
     "What did Hegseth say …?" is not answered by what Koizumi said. The speaker is named in the
     sentence, or named just before it with the sentence going on about "he"/"she", or named in
-    the attribution right after it ("…; on the other hand, … . …, Song continued.").
+    the attribution that ends the next one ("…; on the other hand, … . …, Song continued.").
     """
     match = _ASKS_SPEAKER.search(part)
     if not match:
@@ -259,10 +280,15 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     def named(text: str) -> bool:
         return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names)
 
+    # "…; on the other hand, it seeks … . In these maneuvers, Japan tries …, Song continued."
+    trailing = any(
+        re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,3}}?\W+{_SPEECH}\W*$", candidate.after)
+        for n in names
+    )
     return (
         speaks(candidate.text, names)
         or (named(candidate.before) and speaks(candidate.text, ["he", "she", "He", "She"]))
-        or speaks(candidate.after, names)
+        or trailing
     )
 
 

@@ -335,6 +335,9 @@ def test_what_someone_said_must_be_theirs() -> None:
     assert said("The incident was dangerous, said Pete Hegseth.")
     assert said("He said the incident was dangerous.", before="Hegseth met Koizumi.")
     assert said("It was dangerous.", after="We will respond, Hegseth added.")
+    assert said("Hegseth welcomed this, describing the approach as realism.")
+    # The next sentence must be the attribution of this one, not Hegseth saying something else.
+    assert not said("Koizumi outlined the plan.", after="Hegseth welcomed this, describing it.")
     # Named, but not speaking; speaking, but somebody else; "he" with nobody named before.
     assert not said("Koizumi held a call with Hegseth in which the two raised concerns.")
     assert not said("When reporters asked Koizumi, he said he could not give details.")
@@ -353,6 +356,17 @@ def test_when_and_how_long_need_a_time_the_question_lacks() -> None:
     assert not answers_kind(length, "They met at the Pentagon on Thursday, Jan. 15, 2026.")
     count = "How many SM-3 Block 2A interceptors a year did they agree to produce?"
     assert not answers_kind(count, "They agreed to talks on producing the SM-3 Block 2A.")
+    assert question_parts("He met Marles. Who is he, what other post does he hold?") == [
+        "He met Marles. Who is he",
+        "what other post does he hold",
+    ]
+    assert question_parts("According to the report, what was lacking?") == [
+        "According to the report, what was lacking"
+    ]
+    assert question_parts("How did Hegseth frame it, versus how an expert read it?") == [
+        "How did Hegseth frame it",
+        "how an expert read it",
+    ]
     assert question_parts("Was it a first? How many of those have there been recently?") == [
         "Was it a first",
         "How many of those have there been recently",
