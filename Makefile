@@ -4,6 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# llama-cpp-python compiles llama.cpp on install. Its default -march=native enables the AMX
+# kernels on CPUs that have AMX, and on this kind of machine (a VM with AMX flags) they segfault
+# on the first multi-token batch; an explicit AVX2 build runs on any x86-64-v3 CPU instead.
+ifeq ($(shell uname -m),x86_64)
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+endif
 
 .PHONY: install demo test test-fast lint format bench bot clean
 
@@ -13,6 +19,8 @@ $(STAMP): pyproject.toml constraints.txt
 	# torch first and pinned: unpinned, pip picks a multi-GB CUDA build (FINDINGS.md).
 	$(BIN)/pip install -q torch==2.13.0
 	# llama-cpp-python has no wheel for this platform: the first install compiles it (~11 min).
+	# pip caches the built wheel regardless of CMAKE_ARGS: `pip cache remove llama_cpp_python`
+	# before changing them.
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 

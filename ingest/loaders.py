@@ -248,10 +248,10 @@ def canonical_url(url: str) -> str:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port
-    except ValueError:
-        return url
+    except ValueError:  # an invalid port or IPv6 literal: keep it, but never a fragment
+        return _without_fragment(url)
     if not parts.scheme or not host:
-        return url
+        return _without_fragment(url)
     scheme = parts.scheme.lower()
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
@@ -269,6 +269,11 @@ def canonical_url(url: str) -> str:
         if pair and not _is_tracking_param(unquote_plus(pair.split("=", 1)[0]))
     )
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _without_fragment(url: str) -> str:
+    """Return ``url`` without its ``#fragment`` when it is a web URL (a path keeps its '#')."""
+    return url.partition("#")[0] if url.lower().startswith(("http://", "https://")) else url
 
 
 def _is_tracking_param(name: str) -> bool:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from ingest.loaders import LoadResult, load_bytes, load_path
 
+from ingest.loaders import LoadResult, load_bytes, load_path
 from ingest.settings import IngestSettings
 from retrieval.errors import ConfigError, InputError
 

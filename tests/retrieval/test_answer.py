@@ -433,3 +433,41 @@ def test_prompt_fits_the_character_budget(sample: Sample) -> None:
     assert len(bodies) == 7 and sum(len(b) for b in bodies) <= budget + 7 * 120
     assert any(b.endswith("…") for b in bodies)
     assert char_budget(4096, 256) > 9000 and char_budget(512, 256) == 600
+
+
+def test_answer_type_checks_catch_the_missing_name_number_date_and_outcome() -> None:
+    # A name: the role must be named in the sentence, and not left unnamed ("a spokesperson").
+    asked = "What was the name of the navy spokesperson who denied the report?"
+    assert answers_kind(asked, "Navy spokesperson Wang Lei denied the report on Sunday.")
+    assert not answers_kind(asked, "A spokesperson for the navy denied the report on Sunday.")
+    assert not answers_kind(asked, "Defense Minister Carl Berg denied the report, NHK reported.")
+    assert answers_kind(
+        "What's the name of the firm he toured?", "He toured the firm Acme Robotics."
+    )
+    assert not answers_kind("What's the name of the firm he toured?", "He toured a drone firm.")
+    # A unit or a ship is not answered by a minister's name, nor by the outlet that reported it.
+    ship = "Which carrier did the jets fly from?"
+    assert answers_kind(ship, "The jets flew from the carrier Liaoning.")
+    assert not answers_kind(ship, "The jets came close to the carrier, Voice of Vienna reported.")
+    # A share is a percentage or a fraction, not any number.
+    share = "What share of GDP did she pledge to spend on defense?"
+    assert answers_kind(share, "She pledged 2% of GDP for defense.")
+    assert not answers_kind(share, "She pledged to raise spending, one of three topics.")
+    # "On what exact date" wants a day, not a month; "roughly how long" a duration.
+    day = "On what exact date was he sworn in?"
+    assert answers_kind(day, "He was sworn in on Oct. 21.")
+    assert not answers_kind(day, "He was sworn in in October.")
+    assert not answers_kind("Roughly how long did they meet?", "They met on Monday morning.")
+    assert answers_kind("Roughly how long did they meet?", "They met for about an hour.")
+    # An outcome needs its verb: a preview of talks is not what the talks agreed.
+    outcome = "What did the two ministers agree on at the Seoul talks?"
+    assert answers_kind(outcome, "The two ministers agreed to expand joint drills.")
+    assert not answers_kind(outcome, "The two ministers will hold talks in Seoul on Nov. 4.")
+
+
+def test_a_speaker_question_with_an_adverb_still_needs_the_speakers_words() -> None:
+    asked = "What did Richard Marles actually say to reporters after the talks?"
+    theirs = Candidate(0, "Marles told reporters the talks were frank.", frozenset())
+    other = Candidate(0, "Koizumi held talks with Richard Marles on Sunday.", frozenset())
+    assert speaker_named(asked, theirs)
+    assert not speaker_named(asked, other)
