@@ -61,6 +61,8 @@ PART_FLOOR = 0.28
 # A later part is taken as answered by an earlier part's sentence unless another sentence scores
 # this much better on that part alone.
 NEED_MARGIN = 0.02
+# A compared side's sentence is already held to that side's words, so it may score lower.
+SIDE_FLOOR = 0.2
 # Two sentences this similar say the same thing (overlapping chunks, wire copy): keep one.
 DUPLICATE_COSINE = 0.9
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
@@ -213,10 +215,27 @@ _ASKS_SPEAKER = re.compile(
     r"\s+(?i:use\s+to\s+)?"
     r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add)\b"
 )
+_COUNTRY_VOICES = {
+    "japan": ("Japanese", "Tokyo"),
+    "china": ("Chinese", "Beijing"),
+    "us": ("U.S.", "American", "Washington", "Pentagon"),
+    "u.s": ("US", "American", "Washington", "Pentagon"),
+    "america": ("U.S.", "US", "American", "Washington"),
+    "korea": ("Korean", "Seoul"),
+    "india": ("Indian", "New Delhi"),
+    "australia": ("Australian", "Canberra"),
+    "philippines": ("Philippine", "Filipino", "Manila"),
+    "russia": ("Russian", "Moscow"),
+    "taiwan": ("Taiwanese", "Taipei"),
+    "tokyo": ("Japan", "Japanese"),
+    "beijing": ("China", "Chinese"),
+    "washington": ("U.S.", "US", "American", "Pentagon"),
+}
 _SPEECH = (
     r"(?:said|says|say|saying|added|adding|continued|noted|noting|told|tells|telling|explained|"
     r"stressed|argued|warned|warning|described|describing|called|calling|mentioned|urged|"
-    r"replied|answered|asked|welcomed|praised)\b"
+    r"replied|answered|asked|welcomed|praised|responded|accused|claimed|condemned|denounced|"
+    r"criticized|criticised|insisted|countered|rejected|dismissed|protested|labell?ed)\b"
 )
 # Runs of capitalised words ("Katsuya Okada"), and the titles that precede names.
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
@@ -384,6 +403,10 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         for w in _WORDS.findall(match.group("who"))
         if w.lower() not in _TITLES and len(w) > 2
     ]
+    # A country speaks through its people and capital ("a spokesperson for the Chinese navy
+    # responded", "Tokyo protested"), but only as the subject: "Takaichi said Chinese warplanes
+    # …" is Japan speaking about China.
+    voices = [alias for n in names for alias in _COUNTRY_VOICES.get(n.lower(), ())]
 
     def speaks(text: str, who: Sequence[str]) -> bool:
         # "Hegseth told …", "Song Zhongping, another expert, said", "…, said Koizumi".
@@ -401,8 +424,15 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,3}}?\W+{_SPEECH}\W*$", candidate.after)
         for n in names
     )
+
+    def voiced(text: str) -> bool:
+        return any(
+            re.search(rf"\b{re.escape(v)}\b(?:\W+\w+){{0,2}}?\W+{_SPEECH}", text) for v in voices
+        )
+
     return (
         speaks(candidate.text, names)
+        or voiced(candidate.text)
         or (named(candidate.before) and speaks(candidate.text, ["he", "she", "He", "She"]))
         or trailing
     )
@@ -501,12 +531,27 @@ def needs(question: str) -> list[tuple[str, str, str]]:
         sides = comparison_sides(question)
         if len(sides) >= 2:
             for side in sides[:3]:
-                text = question
-                for other in sides:
-                    if other != side:
-                        text = re.sub(rf"\b{re.escape(other)}(?:'s)?\b", " ", text)
-                found.append((" ".join(text.split()), "", side))
+                found.append((side_question(question, side, sides), "", side))
     return list(dict.fromkeys(found))
+
+
+def side_question(question: str, side: str, sides: Sequence[str]) -> str:
+    """Return what a comparison asks of one side: "How did Japan and China each" → "How did Japan".
+
+    Removing the other sides with their conjunction and "each"/"both" leaves a question the
+    speaker check understands ("how did Japan characterize …" wants Japan's words).
+    """
+    text = question
+    for other in sides:
+        if other != side:
+            text = re.sub(
+                rf"(?:\s*(?:,|\band\b|\bor\b|\bversus\b|\bvs\.?))?\s*\b{re.escape(other)}"
+                r"(?:'s|’s)?\b(?:\s+(?:and|or)\b)?",
+                " ",
+                text,
+            )
+    text = re.sub(r"\b(?:each|both|respectively)\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
 
 
 def draft(
@@ -572,7 +617,11 @@ def draft(
             ]
             if answered is not None and not fresh:
                 continue
-            if not fresh or blended[fresh[0]] < PART_FLOOR:
+            if not fresh or blended[fresh[0]] < (SIDE_FLOOR if side else PART_FLOOR):
+                if side:
+                    # One side of a comparison the passages don't voice is left out, not
+                    # abstained on: "what did the US readout omit that Japan's included".
+                    continue
                 # Half an answer would read like a whole one: say the articles don't answer it.
                 log.debug("extractive abstains: no sentence answers part %r", part)
                 return Draft("", True, best, [])
@@ -594,5 +643,7 @@ def draft(
                 break
             chosen.append(best_i)
             covered |= pool[best_i].terms
+    if not chosen:
+        return Draft("", True, best, [])
     picked = [pool[i] for i in chosen]
     return Draft(" ".join(c.text for c in picked), False, best, picked)

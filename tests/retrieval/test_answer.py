@@ -471,3 +471,23 @@ def test_a_speaker_question_with_an_adverb_still_needs_the_speakers_words() -> N
     other = Candidate(0, "Koizumi held talks with Richard Marles on Sunday.", frozenset())
     assert speaker_named(asked, theirs)
     assert not speaker_named(asked, other)
+
+
+def test_each_compared_side_is_asked_alone_and_voiced_by_its_own_people() -> None:
+    asked = "How did Japan and China each characterize the radar encounters?"
+    sides = needs(asked)
+    assert [(text, side) for text, _, side in sides] == [
+        ("How did Japan characterize the radar encounters?", "Japan"),
+        ("How did China characterize the radar encounters?", "China"),
+    ]
+    china = sides[1][0]
+    navy = Candidate(
+        0, "A spokesperson for the Chinese navy responded that it was lawful.", frozenset()
+    )
+    about = Candidate(
+        0, "Takaichi said Chinese jets had locked radar on planes and Japan protested.", frozenset()
+    )
+    assert speaker_named(china, navy)
+    # Japan's prime minister speaking about Chinese planes is Japan's view, not China's.
+    assert not speaker_named(china, about)
+    assert speaker_named(sides[0][0], about)
