@@ -111,6 +111,55 @@ META = re.compile(
 )
 
 
+# A person's nationality is part of who they are: "China Defence Minister Shinjiro Koizumi" has
+# every word of "Japanese Defence Minister Shinjiro Koizumi" yet names someone who does not
+# exist (seen from a 0.5B model). A nation before a title and a name must be the passage's.
+NATIONS = {
+    "japan": "japan", "japanese": "japan", "tokyo": "japan",
+    "china": "china", "chinese": "china", "beijing": "china", "prc": "china",
+    "us": "us", "u.s": "us", "u.s.": "us", "american": "us", "america": "us", "washington": "us",
+    "korea": "korea", "korean": "korea", "south": "korea", "seoul": "korea",
+    "india": "india", "indian": "india",
+    "australia": "australia", "australian": "australia",
+    "philippines": "philippines", "philippine": "philippines", "filipino": "philippines",
+    "taiwan": "taiwan", "taiwanese": "taiwan",
+    "russia": "russia", "russian": "russia",
+    "britain": "uk", "british": "uk", "uk": "uk", "u.k.": "uk",
+    "new": "nz", "zealand": "nz",
+}  # fmt: skip
+_QUALIFIED_NAME = re.compile(
+    r"(?P<nation>\b[A-Z][\w.]*?)(?:'s|’s)?\s+"
+    r"(?:(?:Prime|Defen[cs]e|Foreign|Deputy|Vice|Chief|Cabinet|Navy|Army|Military)\s+)*"
+    r"(?:Minister|Secretary|President|Spokes(?:person|man|woman)|Ambassador|Admiral|Adm\.|Gen\.|"
+    r"General|Commander|Premier|Chancellor)\s+(?:of\s+[A-Z]\w+\s+)?"
+    r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
+)
+
+
+def _nation(word: str) -> str:
+    return NATIONS.get(word.lower().removesuffix("'s").removesuffix("’s"), "")
+
+
+def nations_of(text: str) -> dict[str, set[str]]:
+    """Return surname → the nations written before a title and that name in ``text``."""
+    found: dict[str, set[str]] = {}
+    for match in _QUALIFIED_NAME.finditer(text):
+        nation = _nation(match.group("nation"))
+        if nation:
+            surname = match.group("name").split()[-1].lower()
+            found.setdefault(surname, set()).add(nation)
+    return found
+
+
+def nations_agree(sentence: str, passage_text: str) -> bool:
+    """Return False when the sentence gives a person another nationality than the passage."""
+    claimed = nations_of(sentence)
+    if not claimed:
+        return True
+    known = nations_of(passage_text)
+    return all(not known.get(name) or nations & known[name] for name, nations in claimed.items())
+
+
 def looks_like_instruction(sentence: str) -> bool:
     """Return True when a passage sentence speaks to a model instead of reporting news."""
     return bool(INSTRUCTION.search(sentence))
@@ -276,7 +325,9 @@ def score_support(
             semantic = float(cosine[row, mask].max()) if mask.any() else 0.0
             lexical = coverage(claim, unit.terms)
             score = W_SEMANTIC * semantic + W_LEXICAL * lexical
-            if not numbers_supported(claim, unit.terms):
+            if not numbers_supported(claim, unit.terms) or not nations_agree(
+                sentence, unit.passage.text
+            ):
                 score = 0.0
             supports.append(Support(i, score, semantic, lexical))
         result.append(supports)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from retrieval.models import Passage
-from retrieval.verify import is_claim, looks_like_instruction, strip_markup, verify
+from retrieval.verify import (
+    is_claim,
+    looks_like_instruction,
+    nations_agree,
+    strip_markup,
+    verify,
+)
 from tests.retrieval.conftest import Sample
 
 ZHANG_PHRASE = "Zhang Junshe, a Chinese military affairs expert"
@@ -144,3 +150,33 @@ def test_a_cited_passage_url_may_stay(sample: Sample, passages: list[Passage], e
     )
     result = verify(draft, passages, embed)
     assert url in result.text and "evil.example" not in result.text
+
+
+def test_a_person_given_another_nationality_is_not_supported(sample: Sample, embed) -> None:
+    met = "Japanese Defense Minister Shinjiro Koizumi met US Secretary of Defense Pete Hegseth"
+    passages = [sample.passage("seed", met)]
+    draft = (
+        "Chinese Defense Minister Shinjiro Koizumi met US Secretary of Defense Pete Hegseth at "
+        "the Pentagon on Thursday. "
+        "Japanese Defense Minister Shinjiro Koizumi met US Secretary of Defense Pete Hegseth at "
+        "the Pentagon on Thursday."
+    )
+    result = verify(draft, passages, embed)
+    assert [s for s, _ in result.kept] == [draft.split(". ", 1)[1]]
+    assert "Chinese Defense Minister" not in result.text
+    sample.assert_exact(result.citations)
+
+
+def test_nationality_binding_rules() -> None:
+    passage = (
+        "Japanese Defence Minister Shinjiro Koizumi met U.S. Defense Secretary Pete Hegseth. "
+        "Koizumi said the talks went well."
+    )
+    assert not nations_agree("China's Defence Minister Shinjiro Koizumi spoke.", passage)
+    assert not nations_agree("Japanese Defense Secretary Pete Hegseth spoke.", passage)
+    # No nationality claimed, or none known for the person: nothing to contradict.
+    assert nations_agree("Defense Minister Koizumi spoke.", passage)
+    assert nations_agree(
+        "Japan's Defense Minister Koizumi and American Secretary Hegseth met.", passage
+    )
+    assert nations_agree("Indian Defence Minister Rajnath Singh spoke.", passage)
