@@ -52,10 +52,13 @@ class ReadoutBot(commands.Bot):
         self.services = services
         self.settings = settings
         self.state = state
+        # One in-process GGUF model answers one question at a time: a second admitted answer
+        # would only wait for the model's lock while its timeout runs. Queued, it waits first.
+        concurrent = 1 if services.llm_mode == "local" else settings.max_concurrent_answers
         self.gate = AnswerGate(
             cooldown=settings.cooldown_seconds,
-            concurrent=settings.max_concurrent_answers,
-            queued=settings.max_queued_answers,
+            concurrent=concurrent,
+            queued=settings.max_queued_answers + settings.max_concurrent_answers - concurrent,
         )
 
     async def setup_hook(self) -> None:

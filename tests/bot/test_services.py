@@ -122,3 +122,24 @@ def test_admin_ids_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     assert BotSettings(_env_file=None).admin_ids == [11, 22]  # type: ignore[call-arg]
     monkeypatch.setenv("READOUT_ADMIN_IDS", "")
     assert BotSettings(_env_file=None).admin_ids == []  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(("llm", "running", "waiting"), [("extractive", 3, 5), ("local", 1, 7)])
+def test_one_local_model_answers_one_question_at_a_time(
+    tmp_path: Path, llm: str, running: int, waiting: int
+) -> None:
+    from bot.app import build_bot
+    from ingest.settings import IngestSettings
+    from tests.conftest import make_settings
+
+    bot_settings = BotSettings(  # type: ignore[call-arg]
+        _env_file=None, max_concurrent_answers=3, max_queued_answers=5
+    )
+    bot = build_bot(
+        make_settings(tmp_path / "data", llm=llm),
+        bot_settings,
+        IngestSettings(_env_file=None),  # type: ignore[call-arg]
+    )
+    # A second answer admitted beside the first would spend its timeout waiting for the model
+    # lock; it waits in the queue instead, and no more users are turned away than before.
+    assert (bot.gate.concurrent, bot.gate.queued) == (running, waiting)
