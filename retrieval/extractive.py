@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.models import Passage
 from retrieval.search import choice_alternatives, comparison_sides, is_comparison
 from retrieval.text import paragraph_spans, sentence_spans
-from retrieval.verify import Embed, coverage, looks_like_instruction, terms
+from retrieval.verify import NATIONS, Embed, coverage, looks_like_instruction, terms
 
 log = logging.getLogger(__name__)
 
@@ -439,7 +439,13 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
 
 
 def from_side(passage: Passage, side: str) -> bool:
-    """Return True when the passage comes from the publisher (or titled source) ``side`` names."""
+    """Return True when the passage comes from the publisher (or titled source) ``side`` names.
+
+    A country is never a publisher side: "Japan" in "how did Japan and China each …" is not
+    "The Japan News" or "Kyodo News (via Japan Today)".
+    """
+    if side.lower() in NATIONS:
+        return False
     pattern = rf"\b{re.escape(side)}\b"
     return bool(re.search(pattern, passage.publisher) or re.search(pattern, passage.source))
 

@@ -17,6 +17,7 @@ from retrieval.extractive import (
     Candidate,
     answers_kind,
     draft,
+    from_side,
     needs,
     new_names,
     question_parts,
@@ -491,3 +492,18 @@ def test_each_compared_side_is_asked_alone_and_voiced_by_its_own_people() -> Non
     # Japan's prime minister speaking about Chinese planes is Japan's view, not China's.
     assert not speaker_named(china, about)
     assert speaker_named(sides[0][0], about)
+
+
+def test_a_country_side_is_not_a_publisher_whose_name_holds_it() -> None:
+    kyodo = Passage(
+        chunk_id="k:0",
+        article_id="k",
+        text="Koizumi said so.",
+        start=0,
+        end=16,
+        score=1.0,
+        publisher="Kyodo News (via Japan Today)",
+        source="examples/corpus/kyodo.md",
+    )
+    assert not from_side(kyodo, "Japan")
+    assert from_side(kyodo, "Kyodo")
