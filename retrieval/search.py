@@ -12,6 +12,7 @@ from retrieval.models import Passage
 from retrieval.settings import SearchMode
 from retrieval.store import Filters, Store
 from retrieval.text import words
+from retrieval.verify import NATIONS
 
 log = logging.getLogger(__name__)
 
@@ -164,24 +165,43 @@ _GENERIC_NAME_WORDS = frozenset(
     """the a an and or of in on at to for by with from how what which who whom whose when where
     why did does do each both did was were is are has have had than that this these those
     according news daily times press post agency report reports said says readout readouts
+    today nation citing shimbun global
     january february march april may june july august september october november december jan
     feb mar apr jun jul aug sep sept oct nov dec""".split()
 )
 
 
+def publisher_names(publisher: str) -> list[str]:
+    """Return what a question may call a publisher: its name, distinctive words, acronyms.
+
+    "The Japan News (Yomiuri Shimbun)" is "Yomiuri" (never "Japan": a country is not an
+    outlet), "Report.az (citing the Financial Times)" is also "Financial Times" or "FT", and
+    "Kyodo News (via Japan Today)" is "Kyodo" (the site it came through is not its name).
+    """
+    text = re.sub(r"\bvia\b[^)]*", " ", publisher)
+    names = [publisher.split("(")[0].strip()]
+    for run in re.findall(r"[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)+", text):
+        words = run.split()
+        names.append(run)
+        names.append("".join(w[0] for w in words if w.lower() != "the"))
+    for segment in re.split(r"[()]", text):
+        # One distinctive word per part of the name: "Voice" of "Voice of Vienna", not the city.
+        distinctive = [
+            t
+            for t in re.findall(r"[A-Z][\w.-]+", segment)
+            if t.lower() not in _GENERIC_NAME_WORDS and t.lower() not in NATIONS
+        ]
+        names += distinctive[:1]
+    return [n for n in dict.fromkeys(names) if len(n) >= 2]
+
+
 def mentioned_publishers(question: str, publishers: list[str]) -> list[str]:
     """Return the known publishers a question names (by full name or a distinctive word)."""
-    found = []
-    for publisher in publishers:
-        name = publisher.split("(")[0].strip()
-        tokens = [
-            t for t in re.findall(r"[A-Z][\w.-]+", name) if t.lower() not in _GENERIC_NAME_WORDS
-        ]
-        if name and (
-            name in question or (tokens and re.search(rf"\b{re.escape(tokens[0])}\b", question))
-        ):
-            found.append(publisher)
-    return found
+    return [
+        publisher
+        for publisher in publishers
+        if any(re.search(rf"\b{re.escape(n)}(?!\w)", question) for n in publisher_names(publisher))
+    ]
 
 
 _NAME = r"(?:[A-Z][a-z]+|[A-Z]{2,})"

@@ -125,7 +125,12 @@ NATIONS = {
     "taiwan": "taiwan", "taiwanese": "taiwan",
     "russia": "russia", "russian": "russia",
     "britain": "uk", "british": "uk", "uk": "uk", "u.k.": "uk",
-    "new": "nz", "zealand": "nz",
+    "zealand": "nz", "thailand": "thailand", "thai": "thailand",
+    "malaysia": "malaysia", "malaysian": "malaysia", "vietnam": "vietnam", "vietnamese": "vietnam",
+    "indonesia": "indonesia", "indonesian": "indonesia", "singapore": "singapore",
+    "singaporean": "singapore", "france": "france", "french": "france", "germany": "germany",
+    "german": "germany", "ukraine": "ukraine", "ukrainian": "ukraine", "laos": "laos",
+    "lao": "laos",
 }  # fmt: skip
 _QUALIFIED_NAME = re.compile(
     r"(?P<nation>\b[A-Z][\w.]*?)(?:'s|’s)?\s+"

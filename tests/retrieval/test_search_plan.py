@@ -1,0 +1,40 @@
+"""How questions name publishers and which searches they need (no model, no store)."""
+
+from __future__ import annotations
+
+from retrieval.search import mentioned_publishers, plan_queries
+from retrieval.store import Filters
+
+PUBLISHERS = [
+    "Global Times",
+    "Kyodo News (via Japan Today)",
+    "Report.az (citing the Financial Times)",
+    "The Japan News (Yomiuri Shimbun)",
+    "The Nation (Thailand)",
+    "Voice of Vienna",
+]
+
+
+def test_a_publisher_is_named_by_its_outlet_not_by_a_country_or_city_in_its_name() -> None:
+    named = mentioned_publishers
+    assert named("Yomiuri and Focus both report a 'top priority'.", PUBLISHERS) == [
+        "The Japan News (Yomiuri Shimbun)"
+    ]
+    assert named("What did Japan and Thailand agree in Vienna?", PUBLISHERS) == []
+    assert named("Global Times and the FT piece describe it differently.", PUBLISHERS) == [
+        "Global Times",
+        "Report.az (citing the Financial Times)",
+    ]
+    assert named("What did Kyodo report?", PUBLISHERS) == ["Kyodo News (via Japan Today)"]
+    assert named("What did Voice of Vienna say?", PUBLISHERS) == ["Voice of Vienna"]
+
+
+def test_a_comparison_of_two_named_publishers_is_searched_in_each() -> None:
+    plans = plan_queries("How do the Global Times and the FT piece differ?", PUBLISHERS)
+    assert [f.publisher for _, f in plans if isinstance(f, Filters)] == [
+        "Global Times",
+        "Report.az (citing the Financial Times)",
+    ]
+    # Countries are sides, not publishers: one search for the question and one per side.
+    plans = plan_queries("How did Japan and China each characterize it?", PUBLISHERS)
+    assert len(plans) == 3 and all(f is None for _, f in plans)
