@@ -18,7 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.models import Passage
-from retrieval.search import choice_alternatives, comparison_sides, is_comparison
+from retrieval.search import (
+    choice_alternatives,
+    comparison_sides,
+    is_comparison,
+    mentioned_publishers,
+)
 from retrieval.text import paragraph_spans, sentence_spans
 from retrieval.verify import NATIONS, Embed, coverage, looks_like_instruction, terms
 
@@ -158,6 +163,13 @@ _ASKS_OUTCOME = re.compile(
     r"approve|settle)\b",
     re.IGNORECASE,
 )
+# "What phrase did he use", "what term does each use": the answer is quoted words.
+_ASKS_PHRASE = re.compile(
+    r"^\W*(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:phrases?|terms?|words?|wording|expressions?|"
+    r"slogans?|labels?|catchphrases?)\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"“‘][^\"“”‘’]{3,120}[\"”’]")
 # A share is a percentage or a fraction, not any number ("three topics").
 _ASKS_SHARE = re.compile(
     r"^\W*(?:what|which)\s+(?:(?:was|is)\s+the\s+)?(?:[\w-]+\s+){0,2}?"
@@ -359,6 +371,8 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return False
     if _ASKS_SHARE.search(part) and not _SHARE.search(sentence):
         return False
+    if _ASKS_PHRASE.search(part) and not _QUOTED.search(sentence):
+        return False
     outcome = _ASKS_OUTCOME.search(part)
     if outcome and not re.search(rf"\b{outcome.group('verb')[:5]}", sentence, re.IGNORECASE):
         return False
@@ -444,6 +458,8 @@ def from_side(passage: Passage, side: str) -> bool:
     A country is never a publisher side: "Japan" in "how did Japan and China each …" is not
     "The Japan News" or "Kyodo News (via Japan Today)".
     """
+    if passage.publisher == side:
+        return True
     if side.lower() in NATIONS:
         return False
     pattern = rf"\b{re.escape(side)}\b"
@@ -519,7 +535,17 @@ def relevance(
     return scores, rows
 
 
-def needs(question: str) -> list[tuple[str, str, str]]:
+def asking_sentence(text: str) -> str:
+    """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
+
+    What kind of answer a question wants is read from its asking sentence; a statement before
+    it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
+    """
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
+    return next((s for s in reversed(sentences) if _ASKING.search(s)), text)
+
+
+def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str, str]]:
     """Return what an answer must cover: each part, each compared side, each alternative.
 
     "Where was it, and what theme did he stress?" needs two sentences; so do "how did Japan and
@@ -528,12 +554,18 @@ def needs(question: str) -> list[tuple[str, str, str]]:
     side it is about ("" for none).
     """
     parts = question_parts(question)
-    found = [(p, p, "") for p in parts] if len(parts) > 1 else []
+    found = [(p, asking_sentence(p), "") for p in parts] if len(parts) > 1 else []
     for option in choice_alternatives(parts[0]):
         # "…: A or B, and on what dates?": each option needs its own dated sentence.
         kind = next((p for p in parts[1:] if _ASKS_TIME.search(p) or _ASKS_COUNT.search(p)), "")
         found.append((option, kind, ""))
-    if is_comparison(question):
+    named = mentioned_publishers(question, list(publishers)) if is_comparison(question) else []
+    if len(named) >= 2:
+        # "The Global Times and the FT piece describe it differently": each publisher's side
+        # is answered from that publisher's own articles.
+        asking = asking_sentence(parts[-1])
+        found += [(question, asking, publisher) for publisher in named[:3]]
+    elif is_comparison(question):
         sides = comparison_sides(question)
         if len(sides) >= 2:
             for side in sides[:3]:
@@ -571,14 +603,17 @@ def draft(
     pool = candidates(passages)
     if not pool:
         return Draft("", True, 0.0, [])
-    parts = needs(question)
+    parts = needs(question, sorted({p.publisher for p in passages if p.publisher}))
     queries = [question, *(p for p, _, _ in parts)]
     scores, vectors = relevance(queries, passages, pool, embed, rarity)
     full = scores[0]
     # The whole question's best sentence decides whether to answer at all; with one part it
     # must also hold the kind of thing asked for (a date for "when", a name for "who").
     fits = (
-        [answers_kind(question, c.text) and speaker_named(question, c) for c in pool]
+        [
+            answers_kind(asking_sentence(question), c.text, question) and speaker_named(question, c)
+            for c in pool
+        ]
         if not parts
         else [True] * len(pool)
     )

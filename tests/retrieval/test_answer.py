@@ -16,6 +16,7 @@ from retrieval.extractive import (
     SETTING_WEIGHT,
     Candidate,
     answers_kind,
+    asking_sentence,
     draft,
     from_side,
     needs,
@@ -507,3 +508,17 @@ def test_a_country_side_is_not_a_publisher_whose_name_holds_it() -> None:
     )
     assert not from_side(kyodo, "Japan")
     assert from_side(kyodo, "Kyodo")
+
+
+def test_the_asking_sentence_decides_the_kind_and_publishers_are_compared_side_by_side() -> None:
+    asked = "The two papers describe it differently. What phrase does each use for it?"
+    assert asking_sentence(asked) == "What phrase does each use for it?"
+    assert asking_sentence("Who met Paparo?") == "Who met Paparo?"
+    assert answers_kind(asking_sentence(asked), 'It called it an "existential threat" to Japan.')
+    assert not answers_kind(asking_sentence(asked), "It said Japan's remarks were a threat.")
+    publishers = ["Global Times", "Report.az (citing the Financial Times)", "Voice of Vienna"]
+    sides = needs("Global Times and the FT piece differ. What phrase does each use?", publishers)
+    assert [(kind, side) for _, kind, side in sides] == [
+        ("What phrase does each use", "Global Times"),
+        ("What phrase does each use", "Report.az (citing the Financial Times)"),
+    ]
