@@ -395,10 +395,30 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         if key and not re.search(rf"\b(?:{_ROLE_WORDS[key]})\b", sentence, re.IGNORECASE):
             return False
     if _PERSON_ROLE.search(head) and not _THING_ROLE.search(head):
+        if role is not None and not _role_modifiers_named(head[: role.start()], sentence):
+            return False
         return bool(kinds & {"person", "other"})
     if _THING_ROLE.search(head) and not _PERSON_ROLE.search(head):
         return bool(kinds & {"org", "other"})
     return bool(kinds)
+
+
+def _role_modifiers_named(lead: str, sentence: str) -> bool:
+    """Return True when the words qualifying an asked role are in the sentence.
+
+    "Which Chinese defense ministry spokesperson" is not answered by a foreign ministry's
+    spokesperson: "defense" and "ministry" must be there (a nationality need not be).
+    """
+    words = re.findall(r"[\w-]+", lead)
+    modifiers = []
+    for word in reversed(words):
+        lowered = word.lower()
+        if lowered in {"which", "what", "whose", "the", "a", "an", "of", "name"}:
+            break
+        if lowered not in NATIONS and not _DEMONYM.search(word):
+            modifiers.append(lowered[:5])
+    said = {w.lower()[:5] for w in _WORDS.findall(sentence)}
+    return all(m in said for m in modifiers)
 
 
 def speaker_named(part: str, candidate: Candidate) -> bool:
@@ -535,6 +555,11 @@ def relevance(
     return scores, rows
 
 
+_LEAD_CLAUSE = re.compile(
+    r"^[^,?]{0,160},\s+(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE
+)
+
+
 def asking_sentence(text: str) -> str:
     """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
 
@@ -542,7 +567,10 @@ def asking_sentence(text: str) -> str:
     it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
     """
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    return next((s for s in reversed(sentences) if _ASKING.search(s)), text)
+    asking = next((s for s in reversed(sentences) if _ASKING.search(s)), text)
+    # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
+    # comma is not what is asked.
+    return _LEAD_CLAUSE.sub("", asking)
 
 
 def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str, str]]:

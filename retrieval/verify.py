@@ -125,7 +125,7 @@ NATIONS = {
     "taiwan": "taiwan", "taiwanese": "taiwan",
     "russia": "russia", "russian": "russia",
     "britain": "uk", "british": "uk", "uk": "uk", "u.k.": "uk",
-    "zealand": "nz", "thailand": "thailand", "thai": "thailand",
+    "zealand": "nz", "nz": "nz", "thailand": "thailand", "thai": "thailand",
     "malaysia": "malaysia", "malaysian": "malaysia", "vietnam": "vietnam", "vietnamese": "vietnam",
     "indonesia": "indonesia", "indonesian": "indonesia", "singapore": "singapore",
     "singaporean": "singapore", "france": "france", "french": "france", "germany": "germany",

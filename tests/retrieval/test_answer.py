@@ -522,3 +522,15 @@ def test_the_asking_sentence_decides_the_kind_and_publishers_are_compared_side_b
         ("What phrase does each use", "Global Times"),
         ("What phrase does each use", "Report.az (citing the Financial Times)"),
     ]
+
+
+def test_the_asked_roles_qualifiers_must_be_named_and_a_lead_clause_is_not_asked() -> None:
+    asked = "In the paper's piece on the talks, which defense ministry spokesperson warned Japan?"
+    assert asking_sentence(asked) == "which defense ministry spokesperson warned Japan?"
+    ours = "Zhang Wei, spokesperson for the Ministry of National Defense, warned Japan on Friday."
+    theirs = "Foreign Ministry spokesperson Lin Jian warned Japan on Monday."
+    assert answers_kind(asking_sentence(asked), ours, asked)
+    assert not answers_kind(asking_sentence(asked), theirs, asked)
+    # A nationality qualifies the person without having to be repeated ("NZ" / "New Zealand").
+    nz = "who was the NZ defence minister he met?"
+    assert answers_kind(nz, "The Japanese Defence Minister met his counterpart, Judith Collins.")
