@@ -86,6 +86,12 @@ class _Loaded:
     doc_freq: np.ndarray | None = None  # chunks holding each vocabulary token, built on demand
 
 
+_MONTHS = frozenset(
+    """january february march april june july august september october november
+    december""".split()
+)
+
+
 class KeywordIndex:
     """BM25 over every chunk in the store, consistent with the store's generation."""
 
@@ -221,6 +227,11 @@ class KeywordIndex:
         # "Japan-US" is one term to the answerer and two tokens to bm25s: take the rarer part.
         stems = self._stem.stemWords(re.findall(r"\w\w+", term.lower())) if "-" in term else [term]
         found = [int(loaded.doc_freq[vocab[t]]) for t in stems if vocab.get(t, -1) >= 0]
+        # The answerer spells months out ("Jan." is "january" to it); chunks say "Jan.".
+        short = [self._stem.stemWord(term[:4] if term == "september" else term[:3])]
+        if term in _MONTHS:
+            found += [int(loaded.doc_freq[vocab[t]]) for t in short if vocab.get(t, -1) >= 0]
+            found = [max(found)] if found else []
         if not found:
             return 1.0  # a word no chunk uses: as rare as it gets (and no sentence has it)
         df = max(1, min(found))

@@ -180,3 +180,11 @@ def test_nationality_binding_rules() -> None:
         "Japan's Defense Minister Koizumi and American Secretary Hegseth met.", passage
     )
     assert nations_agree("Indian Defence Minister Rajnath Singh spoke.", passage)
+
+
+def test_an_abbreviated_month_is_the_same_term_as_the_spelled_out_one() -> None:
+    from retrieval.verify import terms
+
+    assert "january" in terms("He is due back on Jan. 18.")
+    assert set(terms("the January trip")) <= set(terms("the trip of Jan. 15")) | {"15"}
+    assert "may" not in terms("May he return?")
