@@ -28,6 +28,8 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/readout ingest examples/corpus
+	# The sample article's plain-text header names no publisher: say it once; later runs keep it.
+	$(BIN)/readout ingest examples/corpus/000_20936f9da8db826c.txt --publisher "Global Times"
 	$(BIN)/readout sources
 	$(BIN)/readout ask "What did the US readout leave out that Japan's readout included?"
 

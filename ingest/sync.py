@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,8 @@ from retrieval.models import Article, Chunk
 from retrieval.store import Store
 
 log = logging.getLogger(__name__)
+
+_KEPT_WHEN_UNSAID = ("title", "publisher", "published", "url", "section")
 
 # (phase, done, total, label): phases are "load" (inputs) and "embed" (chunks).
 Progress = Callable[[str, int, int, str], None]
@@ -87,9 +89,25 @@ def run_ingest(
             continue
         kept_ids.add(article.id)
         existing = records.get(article.id)
-        if existing is not None and existing.hash == article.hash:
+        if existing is not None:
+            # An empty field means this source does not say (a plain-text file names no
+            # publisher), not that the publisher an earlier run was given is wrong: keep it.
+            known = {
+                name: getattr(existing, name)
+                for name in _KEPT_WHEN_UNSAID
+                if not getattr(article, name) and getattr(existing, name)
+            }
+            if known:
+                article = replace(article, **known)
+        if (
+            existing is not None
+            and existing.hash == article.hash
+            and all(getattr(existing, name) == value for name, value in article.meta().items())
+        ):
             report.unchanged.append(entry)
             continue
+        # Same text with new metadata (a publisher now set in sources.yaml, a corrected title)
+        # is an update too: every chunk carries the metadata that filters and citations read.
         outcome = "updated" if existing is not None else "added"
         pending.append(_Pending(article, chunk_article(article, config), entry, outcome))
 

@@ -100,6 +100,28 @@ def test_changed_article_replaces_its_chunks(
     assert stale and not (stale & chunk_ids(runtime.store))
 
 
+def test_a_publisher_set_later_updates_the_stored_metadata(
+    runtime: Runtime, ingest_settings: IngestSettings, corpus: Path
+) -> None:
+    ingest(runtime, ingest_settings, corpus)
+    sample = corpus / "000_20936f9da8db826c.txt"
+    article_id = _id_of(runtime, sample)
+    assert runtime.store.records()[article_id].publisher == ""  # the sample names none
+    # The admin now lists the file with its publisher ahead of the folder (sources.yaml).
+    specs = [SourceSpec("path", str(sample), "Global Times"), SourceSpec("path", str(corpus))]
+    report = run_ingest(specs, runtime.store, runtime.embedder, ingest_settings)
+    assert [e.input for e in report.updated] == [_source_of(sample)]
+    assert len(report.unchanged) == N_EXAMPLES - 1
+    assert runtime.store.records()[article_id].publisher == "Global Times"
+    assert {p.publisher for p in runtime.store.article_chunks(article_id)} == {"Global Times"}
+    again = run_ingest(specs, runtime.store, runtime.embedder, ingest_settings)
+    assert len(again.unchanged) == N_EXAMPLES and not again.updated
+    # A later run of the folder alone says nothing about the publisher: it is kept.
+    folder = ingest(runtime, ingest_settings, corpus)
+    assert len(folder.unchanged) == N_EXAMPLES and not folder.updated
+    assert runtime.store.records()[article_id].publisher == "Global Times"
+
+
 def test_prune_removes_articles_gone_from_sources(
     runtime: Runtime, ingest_settings: IngestSettings, corpus: Path
 ) -> None:
