@@ -45,7 +45,10 @@ W_RANK = 0.1
 # Even the commonest question word keeps some weight: "visit" is everywhere, yet an answer to
 # "what did the visit show?" should still be about a visit.
 RARITY_FLOOR = 0.2
-SETTING_WEIGHT = 0.5
+# A question's setting ("ahead of the Jan. 15 talks", "at the Pentagon") weighs this much of
+# what it asks: keyword accuracy on the three question sets is the same from 0.25 to 0.35 and
+# one question lower at 0.5 (the setting's date outweighed "priority").
+SETTING_WEIGHT = 0.35
 # Below this best-sentence relevance the draft abstains. It sits in the middle of the range
 # (0.34-0.38) where the figures of both the dev set and a held-out set written without seeing
 # this code (examples/eval/heldout_questions.jsonl) stay the same; the weakest right answers
