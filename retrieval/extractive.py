@@ -246,6 +246,14 @@ _COUNTRY_VOICES = {
     "beijing": ("China", "Chinese"),
     "washington": ("U.S.", "US", "American", "Pentagon"),
 }
+# "How did a Chinese expert interpret …", "what one analyst saw in …": a speaker named by role.
+_ASKS_ROLE_SPEAKER = re.compile(
+    r"\b(?:what|how)\s+(?:(?:did|does|do)\s+)?(?:an?|the|one|another)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?P<role>expert|analyst|official|spokesperson|commentator|scholar|observer|diplomat)s?\s+"
+    r"(?:(?:had|has|have)\s+)?(?:interpret|see|saw|view|read|characteri[sz]|describ|explain|say|"
+    r"said|call|frame|make|made|think|thought)\w*",
+    re.IGNORECASE,
+)
 _SPEECH = (
     r"(?:said|says|say|saying|added|adding|continued|noted|noting|told|tells|telling|explained|"
     r"stressed|argued|warned|warning|described|describing|called|calling|mentioned|urged|"
@@ -432,14 +440,19 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     the attribution that ends the next one ("…; on the other hand, … . …, Song continued.").
     """
     match = _ASKS_SPEAKER.search(part)
-    if not match:
+    by_role = _ASKS_ROLE_SPEAKER.search(part) if not match else None
+    if not match and not by_role:
         return True
-    # Any word of the name: "Song Zhongping" is "Song" on second mention.
-    names = [
-        w.removesuffix("'s").removesuffix("’s")
-        for w in _WORDS.findall(match.group("who"))
-        if w.lower() not in _TITLES and len(w) > 2
-    ]
+    if by_role:
+        # "How a Chinese expert interpreted it": whoever speaks must be called an expert.
+        names = [by_role.group("role"), by_role.group("role") + "s"]
+    else:
+        # Any word of the name: "Song Zhongping" is "Song" on second mention.
+        names = [
+            w.removesuffix("'s").removesuffix("’s")
+            for w in _WORDS.findall(match.group("who"))  # type: ignore[union-attr]
+            if w.lower() not in _TITLES and len(w) > 2
+        ]
     # A country speaks through its people and capital ("a spokesperson for the Chinese navy
     # responded", "Tokyo protested"), but only as the subject: "Takaichi said Chinese warplanes
     # …" is Japan speaking about China.

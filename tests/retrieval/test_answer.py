@@ -534,3 +534,11 @@ def test_the_asked_roles_qualifiers_must_be_named_and_a_lead_clause_is_not_asked
     # A nationality qualifies the person without having to be repeated ("NZ" / "New Zealand").
     nz = "who was the NZ defence minister he met?"
     assert answers_kind(nz, "The Japanese Defence Minister met his counterpart, Judith Collins.")
+
+
+def test_a_speaker_named_by_role_must_be_the_one_speaking() -> None:
+    asked = "how a Chinese expert interpreted the anecdote"
+    expert = Candidate(0, "It shows Japan's eagerness, Song, a military expert, said.", frozenset())
+    report = Candidate(0, "Koizumi revealed he had mild dehydration, media reported.", frozenset())
+    assert speaker_named(asked, expert)
+    assert not speaker_named(asked, report)
