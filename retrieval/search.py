@@ -93,7 +93,9 @@ class Searcher:
         """Return passages for a question; a comparison is searched once per side."""
         options = options or SearchOptions()
         plans = plan_queries(question, self.publishers())
-        if len(plans) == 1:
+        if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
+            # One search; and a publisher the user chose is never swapped for one the
+            # question names.
             return self.search(question, options)
         rankings = []
         for query, side in plans:
@@ -102,6 +104,12 @@ class Searcher:
                 base = options.filters or Filters()
                 filters = replace(base, publisher=side.publisher)
             rankings.append(self.search(query, replace(options, filters=filters)))
+        if len(plans) == 2 and plans[0][1] is not None and plans[1][1] is None:
+            # One publisher's account: its passages first, then the rest of the corpus.
+            first, rest = rankings
+            seen = {p.chunk_id for p in first}
+            merged = [*first, *(p for p in rest if p.chunk_id not in seen)]
+            return balance(merged, options.k, options.max_per_article)
         return interleave(rankings, options.k, options.max_per_article)
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
@@ -254,8 +262,15 @@ def choice_alternatives(question: str) -> list[str]:
 
 
 def plan_queries(question: str, publishers: list[str]) -> list[tuple[str, Filters | None]]:
-    """Split a comparison question into one search per side; other questions stay whole."""
+    """Split a comparison question into one search per side; other questions stay whole.
+
+    A question that asks for one publisher's account ("according to the FT report …", "in
+    the Global Times piece …") is searched in that publisher first, then everywhere.
+    """
     if not is_comparison(question):
+        named = mentioned_publishers(question, publishers)
+        if len(named) == 1:
+            return [(question, Filters(publisher=named[0])), (question, None)]
         return [(question, None)]
     named = mentioned_publishers(question, publishers)
     if len(named) >= 2:

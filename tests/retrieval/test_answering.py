@@ -94,6 +94,17 @@ def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
         "Yomiuri and Focus both report a 'top priority' agreed on Jan. 15. What does each say?"
     )
     assert {"The Japan News (Yomiuri Shimbun)", "Focus"} <= {p.publisher for p in both}
+    # A question naming one publisher gets its passages first; the user's own filter still wins.
+    kyodo = indexed.searcher.retrieve(
+        "What did Kyodo report about the workout?", SearchOptions(k=10)
+    )
+    assert kyodo[0].publisher == "Kyodo News (via Japan Today)"
+    assert len({p.publisher for p in kyodo}) > 1  # then the rest of the corpus
+    focus = indexed.searcher.retrieve(
+        "What did Kyodo report about the workout?",
+        SearchOptions(k=5, filters=Filters(publisher="Focus")),
+    )
+    assert focus and {p.publisher for p in focus} == {"Focus"}
 
 
 @pytest.mark.parametrize(

@@ -38,3 +38,12 @@ def test_a_comparison_of_two_named_publishers_is_searched_in_each() -> None:
     # Countries are sides, not publishers: one search for the question and one per side.
     plans = plan_queries("How did Japan and China each characterize it?", PUBLISHERS)
     assert len(plans) == 3 and all(f is None for _, f in plans)
+
+
+def test_a_question_asking_for_one_publishers_account_searches_it_first() -> None:
+    plans = plan_queries("According to the FT report, what was lacking?", PUBLISHERS)
+    assert [f.publisher if f else None for _, f in plans] == [
+        "Report.az (citing the Financial Times)",
+        None,
+    ]
+    assert plan_queries("What was lacking?", PUBLISHERS) == [("What was lacking?", None)]
