@@ -165,6 +165,54 @@ def nations_agree(sentence: str, passage_text: str) -> bool:
     return all(not known.get(name) or nations & known[name] for name, nations in claimed.items())
 
 
+# "Zhang Junshe, a Chinese military affairs expert, told …" / "…, Song said.": who a claim says
+# spoke. A fluent model moves a quote to the wrong person ("Zhang Junshe told the Global Times
+# that [what 'some Chinese experts' said]") with every word still in the passage.
+_SAID = r"(?:said|says|told|tells|noted|argued|stressed|warned|added|explained|claimed|insisted)"
+_SPEAKER_FIRST = re.compile(
+    rf"(?P<who>\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)(?:,[^,]{{1,80}},)?\s+{_SAID}\b"
+)
+_SPEAKER_LAST = re.compile(rf"\b{_SAID}\s+(?P<who>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)\W*$")
+_NOT_SPEAKERS = frozenset(
+    """the a an he she they it we i this that these those there then but and so yet also
+    however meanwhile earlier later monday tuesday wednesday thursday friday saturday sunday
+    mr mrs ms dr minister secretary president spokesperson""".split()
+    + list(_DATE_WORDS)
+)
+
+
+def claimed_speakers(sentence: str) -> list[tuple[str, ...]]:
+    """Return the names a claim says spoke: "Song Zhongping … said" → [("Song", "Zhongping")]."""
+    found = []
+    for match in (*_SPEAKER_FIRST.finditer(sentence), *_SPEAKER_LAST.finditer(sentence)):
+        words = [w.removesuffix("'s").removesuffix("’s") for w in match.group("who").split()]
+        if words and words[-1].lower() not in _NOT_SPEAKERS and words[-1].lower() not in NATIONS:
+            found.append(tuple(w for w in words if w.lower() not in _NOT_SPEAKERS))
+    return found
+
+
+def speakers_agree(sentence: str, unit_sentences: Sequence[str]) -> bool:
+    """Return False when the passage sentence a claim rests on is not the claimed speaker's.
+
+    The passage sentence most like the claim must name the speaker, or say "he/she said" right
+    after a sentence that names them.
+    """
+    speakers = claimed_speakers(sentence)
+    if not speakers or not unit_sentences:
+        return True
+    claim = terms(sentence)
+    best = max(range(len(unit_sentences)), key=lambda i: coverage(claim, terms(unit_sentences[i])))
+    here = unit_sentences[best]
+    before = unit_sentences[best - 1] if best else ""
+    pronoun = re.search(rf"\b(?:he|she)\s+{_SAID}\b|\b{_SAID}\s+(?:he|she)\b", here, re.I)
+
+    # Any word of the name: "Zhang Junshe" is "Zhang" on second mention.
+    def names(text: str, name: tuple[str, ...]) -> bool:
+        return any(re.search(rf"\b{re.escape(word)}\b", text) for word in name)
+
+    return all(names(here, name) or (pronoun and names(before, name)) for name in speakers)
+
+
 def looks_like_instruction(sentence: str) -> bool:
     """Return True when a passage sentence speaks to a model instead of reporting news."""
     return bool(INSTRUCTION.search(sentence))
@@ -339,8 +387,10 @@ def score_support(
             semantic = float(cosine[row, mask].max()) if mask.any() else 0.0
             lexical = coverage(claim, unit.terms)
             score = W_SEMANTIC * semantic + W_LEXICAL * lexical
-            if not numbers_supported(claim, unit.terms) or not nations_agree(
-                sentence, unit.passage.text
+            if (
+                not numbers_supported(claim, unit.terms)
+                or not nations_agree(sentence, unit.passage.text)
+                or not speakers_agree(sentence, unit.sentences)
             ):
                 score = 0.0
             supports.append(Support(i, score, semantic, lexical))

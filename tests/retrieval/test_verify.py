@@ -188,3 +188,27 @@ def test_an_abbreviated_month_is_the_same_term_as_the_spelled_out_one() -> None:
     assert "january" in terms("He is due back on Jan. 18.")
     assert set(terms("the January trip")) <= set(terms("the trip of Jan. 15")) | {"15"}
     assert "may" not in terms("May he return?")
+
+
+def test_words_moved_to_another_speaker_are_not_supported(sample: Sample, embed) -> None:
+    experts = "Some Chinese experts reached by the Global Times on Friday said"
+    passages = [sample.passage("seed", experts), sample.passage("seed", ZHANG_PHRASE)]
+    moved = (
+        "Zhang Junshe told the Global Times that the different wording in the readouts showed "
+        "that Japan aims to project an image of Washington supporting Tokyo."
+    )
+    faithful = (
+        "Some Chinese experts said the different wording in the readouts showed that Japan aims "
+        "to project an image of Washington supporting Tokyo."
+    )
+    result = verify(f"{moved} {faithful}", passages, embed)
+    assert [s for s, _ in result.kept] == [faithful]
+    # The speaker's own words, second mention by surname, are still supported.
+    own = verify(
+        "Zhang said Japan seeks US support to accelerate the production of missiles and other "
+        "weapons systems.",
+        passages,
+        embed,
+    )
+    assert len(own.kept) == 1
+    sample.assert_exact(result.citations)
