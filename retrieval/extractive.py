@@ -450,7 +450,7 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         # Any word of the name: "Song Zhongping" is "Song" on second mention.
         names = [
             w.removesuffix("'s").removesuffix("’s")
-            for w in _WORDS.findall(match.group("who"))  # type: ignore[union-attr]
+            for w in _WORDS.findall(match.group("who") if match else "")
             if w.lower() not in _TITLES and len(w) > 2
         ]
     # A country speaks through its people and capital ("a spokesperson for the Chinese navy

@@ -118,7 +118,7 @@ NATIONS = {
     "japan": "japan", "japanese": "japan", "tokyo": "japan",
     "china": "china", "chinese": "china", "beijing": "china", "prc": "china",
     "us": "us", "u.s": "us", "u.s.": "us", "american": "us", "america": "us", "washington": "us",
-    "korea": "korea", "korean": "korea", "south": "korea", "seoul": "korea",
+    "korea": "korea", "korean": "korea", "seoul": "korea",
     "india": "india", "indian": "india",
     "australia": "australia", "australian": "australia",
     "philippines": "philippines", "philippine": "philippines", "filipino": "philippines",
