@@ -159,8 +159,9 @@ _ASKS_PERSON = re.compile(
     r"agenc(?:y|ies)|newspapers?|outlets?|airbases?|bases?|ships?|carriers?)\b)",
     re.IGNORECASE,
 )
-# "What did they agree on / sign / decide?" asks for an outcome: a sentence without that verb
-# (a preview saying they "will hold" the talks) reports no outcome.
+# "What did they agree on / sign / decide?" asks for an outcome: the sentence holds that verb,
+# or another word of one ("pledged", "reaffirmed", "a joint statement") and is no preview of
+# talks still to come ("they will hold the 57th SCM").
 _ASKS_OUTCOME = re.compile(
     r"\b(?:did|have|has|had)\b(?:\s+[\w'’-]+){1,6}?\s+(?P<verb>agree|decide|sign|conclude|adopt|"
     r"approve|settle)\b",
@@ -173,6 +174,16 @@ _ASKS_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[\"“‘][^\"“”‘’]{3,120}[\"”’]")
+_OUTCOME_WORDS = re.compile(
+    r"\b(?:agree|decid|decision|sign|conclu|adopt|approv|settl|pledg|commit|confirm|reaffirm|"
+    r"affirm|vow|promis|resolv|underlin|accord|deal|joint\s+statement)\w*",
+    re.IGNORECASE,
+)
+_PREVIEW = re.compile(
+    r"\b(?:will|would|(?:is|are|was|were)\s+(?:set|scheduled|expected|due|slated|going)\s+to|"
+    r"plans?\s+to|planned\s+to|intends?\s+to|ahead\s+of)\b",
+    re.IGNORECASE,
+)
 # A share is a percentage or a fraction, not any number ("three topics").
 _ASKS_SHARE = re.compile(
     r"^\W*(?:what|which)\s+(?:(?:was|is)\s+the\s+)?(?:[\w-]+\s+){0,2}?"
@@ -385,7 +396,10 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     if _ASKS_PHRASE.search(part) and not _QUOTED.search(sentence):
         return False
     outcome = _ASKS_OUTCOME.search(part)
-    if outcome and not re.search(rf"\b{outcome.group('verb')[:5]}", sentence, re.IGNORECASE):
+    if outcome and not (
+        re.search(rf"\b{outcome.group('verb')[:5]}", sentence, re.IGNORECASE)
+        or (_OUTCOME_WORDS.search(sentence) and not _PREVIEW.search(sentence))
+    ):
         return False
     if not _ASKS_PERSON.search(part):
         return True

@@ -465,6 +465,9 @@ def test_answer_type_checks_catch_the_missing_name_number_date_and_outcome() -> 
     outcome = "What did the two ministers agree on at the Seoul talks?"
     assert answers_kind(outcome, "The two ministers agreed to expand joint drills.")
     assert not answers_kind(outcome, "The two ministers will hold talks in Seoul on Nov. 4.")
+    assert answers_kind(outcome, "The ministers reaffirmed that the 2016 ruling is binding.")
+    assert not answers_kind(outcome, "Hegseth said the workout showed the alliance's strength.")
+    assert not answers_kind(outcome, "The Pentagon said they would reaffirm the alliance.")
 
 
 def test_a_speaker_question_with_an_adverb_still_needs_the_speakers_words() -> None:
