@@ -25,7 +25,14 @@ from retrieval.search import (
     mentioned_publishers,
 )
 from retrieval.text import paragraph_spans, sentence_spans
-from retrieval.verify import NATIONS, Embed, coverage, looks_like_instruction, terms
+from retrieval.verify import (
+    NATIONS,
+    STOPWORDS,
+    Embed,
+    coverage,
+    looks_like_instruction,
+    terms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +189,14 @@ _OUTCOME_WORDS = re.compile(
 _PREVIEW = re.compile(
     r"\b(?:will|would|(?:is|are|was|were)\s+(?:set|scheduled|expected|due|slated|going)\s+to|"
     r"plans?\s+to|planned\s+to|intends?\s+to|ahead\s+of)\b",
+    re.IGNORECASE,
+)
+# "How much did they pledge / spend" wants an amount (a figure, money, a percentage), not the
+# count in "three topics".
+_ASKS_AMOUNT = re.compile(rf"^\W*{_ROUGHLY}how much\b", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"[$€£¥₩]|\d|\b(?:percent|per\s*cent|billion|million|trillion|thousand|hundred|dollars?|"
+    r"yen|won|euros?|pounds?|rupees?|double[ds]?|tripled?|half)\b",
     re.IGNORECASE,
 )
 # A share is a percentage or a fraction, not any number ("three topics").
@@ -393,6 +408,11 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return False
     if _ASKS_SHARE.search(part) and not _SHARE.search(sentence):
         return False
+    if _ASKS_AMOUNT.search(part) and not _AMOUNT.search(
+        re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", _DATE.sub(" ", sentence))
+    ):
+        # Dates and ordinals ("the 57th SCM on Nov. 4") are not amounts.
+        return False
     if _ASKS_PHRASE.search(part) and not _QUOTED.search(sentence):
         return False
     outcome = _ASKS_OUTCOME.search(part)
@@ -438,7 +458,8 @@ def _role_modifiers_named(lead: str, sentence: str) -> bool:
     modifiers = []
     for word in reversed(words):
         lowered = word.lower()
-        if lowered in {"which", "what", "whose", "the", "a", "an", "of", "name"}:
+        # The qualifiers end at the question's own words: "who is", "which", "the name of".
+        if lowered in STOPWORDS or lowered in {"name", "names"}:
             break
         if lowered not in NATIONS and not _DEMONYM.search(word):
             modifiers.append(lowered[:5])

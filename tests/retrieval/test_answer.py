@@ -545,3 +545,13 @@ def test_a_speaker_named_by_role_must_be_the_one_speaking() -> None:
     report = Candidate(0, "Koizumi revealed he had mild dehydration, media reported.", frozenset())
     assert speaker_named(asked, expert)
     assert not speaker_named(asked, report)
+
+
+def test_how_much_wants_an_amount_and_a_role_question_keeps_its_own_words_out() -> None:
+    much = "How much did Seoul pledge to raise defense spending by?"
+    assert answers_kind(much, "Seoul pledged to raise it by 8.2 percent next year.")
+    assert not answers_kind(much, "They will hold the 57th SCM on Nov. 4, 2025.")
+    assert not answers_kind(much, "The readout listed three topics.")
+    # "Who is … minister": the question's "who is" are not qualifiers the answer must repeat.
+    laos = "Who is Laos' defence minister?"
+    assert answers_kind(laos, "He met Laos' Defence Minister, Khamlieng Outhakaisone, on Sunday.")
