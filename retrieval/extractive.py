@@ -388,12 +388,22 @@ def _count_tokens(text: str) -> set[str]:
     return {m.group().lower() for m in _COUNT.finditer(_DATE.sub(" ", text))}
 
 
+_EMBEDDED = re.compile(
+    r"\b(?:about|regarding|on|as\s+to)\s+((?:how\s+(?:long|many|much)|when|what\s+(?:exact\s+)?date)\b.*)",
+    re.IGNORECASE,
+)
+
+
 def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     """Return True when ``sentence`` holds the kind of thing ``part`` asks for.
 
     A date for "when", a duration for "how long", a count for "how many" (each one the question
     does not already hold), a name the question lacks for "who" or "which spokesperson".
+    An embedded question counts too: "what did the report say about how long it lasted?".
     """
+    embedded = _EMBEDDED.search(part)
+    if embedded and not answers_kind(embedded.group(1), sentence, question or part):
+        return False
     asked = question or part
     new_times = _time_tokens(sentence) - _time_tokens(asked)
     if _ASKS_TIME.search(part) and not new_times:

@@ -555,3 +555,9 @@ def test_how_much_wants_an_amount_and_a_role_question_keeps_its_own_words_out() 
     # "Who is … minister": the question's "who is" are not qualifiers the answer must repeat.
     laos = "Who is Laos' defence minister?"
     assert answers_kind(laos, "He met Laos' Defence Minister, Khamlieng Outhakaisone, on Sunday.")
+
+
+def test_an_embedded_question_sets_the_kind_too() -> None:
+    asked = "What did the report say about how long the radar lock lasted?"
+    assert not answers_kind(asked, "The report said Chinese jets locked radar on Japanese planes.")
+    assert answers_kind(asked, "The report said the radar lock lasted about three minutes.")
