@@ -621,6 +621,11 @@ _LEAD_CLAUSE = re.compile(
 )
 
 
+_ORDER = re.compile(
+    r"\b(?:came|happened|took place|was held)\s+(?:first|earlier|later|last)\b", re.IGNORECASE
+)
+
+
 def asking_sentence(text: str) -> str:
     """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
 
@@ -647,6 +652,9 @@ def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str,
     for option in choice_alternatives(parts[0]):
         # "…: A or B, and on what dates?": each option needs its own dated sentence.
         kind = next((p for p in parts[1:] if _ASKS_TIME.search(p) or _ASKS_COUNT.search(p)), "")
+        if not kind and _ORDER.search(parts[0]):
+            # "Which came first: A or B?" is answered by when each happened.
+            kind = "When did it happen"
         found.append((option, kind, ""))
     named = mentioned_publishers(question, list(publishers)) if is_comparison(question) else []
     if len(named) >= 2:

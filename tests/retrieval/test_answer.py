@@ -561,3 +561,13 @@ def test_an_embedded_question_sets_the_kind_too() -> None:
     asked = "What did the report say about how long the radar lock lasted?"
     assert not answers_kind(asked, "The report said Chinese jets locked radar on Japanese planes.")
     assert answers_kind(asked, "The report said the radar lock lasted about three minutes.")
+
+
+def test_which_came_first_needs_a_date_for_each_option() -> None:
+    asked = "Which came first: the framework signing or the frigate talks?"
+    assert [(option, kind) for option, kind, _ in needs(asked)] == [
+        ("the framework signing", "When did it happen"),
+        ("the frigate talks", "When did it happen"),
+    ]
+    assert answers_kind("When did it happen", "They signed it on Oct. 31.", asked)
+    assert not answers_kind("When did it happen", "They held frigate talks in the capital.", asked)
