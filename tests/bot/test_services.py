@@ -78,9 +78,11 @@ def test_state_roundtrip_votes_threads_and_export(tmp_path: Path) -> None:
     restored = state.get_answer(key)
     assert restored is not None and restored.citations[0].quote == "Zhang said so."
     assert state.get_answer("0" * 16) is None
-    state.vote(key, 42, True)
-    state.vote(key, 42, False)  # a change of mind replaces the vote
-    state.vote(key, 43, False)
+    # Discord-sized ids: a two-digit id could turn up by chance inside the export's hex ids.
+    alice, bob = 987654321012345678, 987654321012345679
+    state.vote(key, alice, True)
+    state.vote(key, alice, False)  # a change of mind replaces the vote
+    state.vote(key, bob, False)
     state.add_turn(7, "q1", "a1")
     state.add_turn(7, "q2", "a2")
     assert state.history(7, 1) == [("q2", "a2")] and state.is_conversation(7)
@@ -88,7 +90,8 @@ def test_state_roundtrip_votes_threads_and_export(tmp_path: Path) -> None:
     cases = state.export_feedback()
     assert len(cases) == 1 and cases[0]["question"] == "What did Zhang say?"
     assert cases[0]["type"] == "needs_review"  # two 👎 of two votes
-    assert "42" not in str(cases) and state.user_hash(42) != state.user_hash(43)
+    assert str(alice) not in str(cases) and str(bob) not in str(cases)
+    assert state.user_hash(alice) != state.user_hash(bob)
     state.close()
     again = BotState(tmp_path / "bot.sqlite3")  # the salt survives a restart
     assert again.get_answer(key) is not None
