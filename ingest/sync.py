@@ -16,12 +16,13 @@ from ingest.report import Entry, IngestReport
 from ingest.settings import IngestSettings
 from ingest.sources import Fetcher, SourceSpec, iter_units
 from retrieval.embeddings import Embedder
-from retrieval.models import Article, Chunk
+from retrieval.models import ARTICLE_META_FIELDS, Article, Chunk
 from retrieval.store import Store
 
 log = logging.getLogger(__name__)
 
-_KEPT_WHEN_UNSAID = ("title", "publisher", "published", "url", "section")
+# Metadata a source may leave unsaid; "source" is where this run found the text, always set.
+_KEPT_WHEN_UNSAID = tuple(name for name in ARTICLE_META_FIELDS if name != "source")
 
 # (phase, done, total, label): phases are "load" (inputs) and "embed" (chunks).
 Progress = Callable[[str, int, int, str], None]

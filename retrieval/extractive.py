@@ -155,15 +155,21 @@ _COUNT = re.compile(
     re.IGNORECASE,
 )
 # "Who …", "which spokesperson …", "which unit …", "what was the name of …" ask for a name.
+# The roles a "which …" question can ask to be named: people, and things with names.
+_PERSON_ROLES = (
+    r"spokes(?:person|man|woman)|politicians?|ministers?|officials?|leaders?|lawmakers?|"
+    r"ambassadors?|envoys?|presidents?|secretar(?:y|ies)|commanders?|persons?|people|experts?|"
+    r"analysts?|diplomats?|journalists?|reporters?"
+)
+_THING_ROLES = (
+    r"units?|regiments?|compan(?:y|ies)|firms?|agenc(?:y|ies)|newspapers?|outlets?|airbases?|"
+    r"bases?|ships?|carriers?"
+)
 _ASKS_PERSON = re.compile(
     r"^\W*(?:who\b|whom\b|what(?:'s|’s|\s+(?:was|is|were|are))\s+the\s+names?\b|"
     # "Which Chinese defense ministry spokesperson", not "what did the two ministers agree".
     r"(?:which|what)\s+(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would)\b)"
-    r"[\w-]+\s+){0,3}?"
-    r"(?:spokes(?:person|man|woman)|politicians?|ministers?|officials?|leaders?|lawmakers?|"
-    r"ambassadors?|envoys?|presidents?|secretar(?:y|ies)|commanders?|persons?|people|experts?|"
-    r"analysts?|diplomats?|journalists?|reporters?|units?|regiments?|compan(?:y|ies)|firms?|"
-    r"agenc(?:y|ies)|newspapers?|outlets?|airbases?|bases?|ships?|carriers?)\b)",
+    rf"[\w-]+\s+){{0,3}}?(?:{_PERSON_ROLES}|{_THING_ROLES})\b)",
     re.IGNORECASE,
 )
 # "What did they agree on / sign / decide?" asks for an outcome: the sentence holds that verb,
@@ -208,16 +214,8 @@ _ASKS_SHARE = re.compile(
 _SHARE = re.compile(r"%|\bper\s*cent\b|\bpercent\b|\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)
 # What kind of name a question wants: a person ("which spokesperson", "the name of the
 # official") is not answered by an organisation's name, nor a ship or a unit by a minister's.
-_PERSON_ROLE = re.compile(
-    r"\b(?:spokes(?:person|man|woman)|politicians?|ministers?|officials?|lawmakers?|ambassadors?|"
-    r"envoys?|persons?|people|experts?|analysts?|diplomats?|journalists?|reporters?)\b",
-    re.IGNORECASE,
-)
-_THING_ROLE = re.compile(
-    r"\b(?:units?|regiments?|compan(?:y|ies)|firms?|agenc(?:y|ies)|newspapers?|outlets?|"
-    r"airbases?|bases?|ships?|carriers?|vessels?|models?)\b",
-    re.IGNORECASE,
-)
+_PERSON_ROLE = re.compile(rf"\b(?:{_PERSON_ROLES})\b", re.IGNORECASE)
+_THING_ROLE = re.compile(rf"\b(?:{_THING_ROLES}|vessels?|models?)\b", re.IGNORECASE)
 # A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
 # …"); a sentence that names only somebody else answers a different question.
 _ROLE_WORDS = {

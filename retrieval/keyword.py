@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrieval.store import Filters, Store, published_ts
+from retrieval.verify import MONTH_ABBREVIATIONS
 
 if TYPE_CHECKING:
     import bm25s
@@ -86,10 +87,9 @@ class _Loaded:
     doc_freq: np.ndarray | None = None  # chunks holding each vocabulary token, built on demand
 
 
-_MONTHS = frozenset(
-    """january february march april june july august september october november
-    december""".split()
-)
+# The answerer spells months out ("Jan." is "january" to it); chunks say "Jan.": a month's
+# rarity is that of its commoner spelling.
+_ABBREVIATED = {full: short.lower() for short, full in MONTH_ABBREVIATIONS.items()}
 
 
 class KeywordIndex:
@@ -227,10 +227,9 @@ class KeywordIndex:
         # "Japan-US" is one term to the answerer and two tokens to bm25s: take the rarer part.
         stems = self._stem.stemWords(re.findall(r"\w\w+", term.lower())) if "-" in term else [term]
         found = [int(loaded.doc_freq[vocab[t]]) for t in stems if vocab.get(t, -1) >= 0]
-        # The answerer spells months out ("Jan." is "january" to it); chunks say "Jan.".
-        short = [self._stem.stemWord(term[:4] if term == "september" else term[:3])]
-        if term in _MONTHS:
-            found += [int(loaded.doc_freq[vocab[t]]) for t in short if vocab.get(t, -1) >= 0]
+        short = _ABBREVIATED.get(term)
+        if short is not None:
+            found += [int(loaded.doc_freq[vocab[short]])] if vocab.get(short, -1) >= 0 else []
             found = [max(found)] if found else []
         if not found:
             return 1.0  # a word no chunk uses: as rare as it gets (and no sentence has it)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -179,7 +180,8 @@ _GENERIC_NAME_WORDS = frozenset(
 )
 
 
-def publisher_names(publisher: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def publisher_names(publisher: str) -> tuple[str, ...]:
     """Return what a question may call a publisher: its name, distinctive words, acronyms.
 
     "The Japan News (Yomiuri Shimbun)" is "Yomiuri" (never "Japan": a country is not an
@@ -200,7 +202,7 @@ def publisher_names(publisher: str) -> list[str]:
             if t.lower() not in _GENERIC_NAME_WORDS and t.lower() not in NATIONS
         ]
         names += distinctive[:1]
-    return [n for n in dict.fromkeys(names) if len(n) >= 2]
+    return tuple(n for n in dict.fromkeys(names) if len(n) >= 2)
 
 
 def mentioned_publishers(question: str, publishers: list[str]) -> list[str]:

@@ -227,7 +227,7 @@ def _stemmer() -> Any:
 
 # News writes "Jan. 15" where a question says "January": one term for both. ("May" is left out:
 # as a capitalised sentence start it is more often the verb.)
-_MONTH_ABBREVIATIONS = {
+MONTH_ABBREVIATIONS = {
     "Jan": "january", "Feb": "february", "Mar": "march", "Apr": "april", "Jun": "june",
     "Jul": "july", "Aug": "august", "Sep": "september", "Sept": "september", "Oct": "october",
     "Nov": "november", "Dec": "december",
@@ -241,7 +241,7 @@ def terms(text: str) -> dict[str, float]:
     raw = [t.removesuffix("'s").removesuffix("’s") for t in raw if t]
     stems = _stemmer().stemWords([t.lower() for t in raw])
     for token, stem in zip(raw, stems, strict=True):
-        lower = _MONTH_ABBREVIATIONS.get(token, token.lower())
+        lower = MONTH_ABBREVIATIONS.get(token, token.lower())
         acronym = len(token) >= 2 and token.isupper()  # "US" is a name, "us" a stopword
         if (lower in STOPWORDS and not acronym) or (len(lower) < 2 and not lower.isdigit()):
             continue

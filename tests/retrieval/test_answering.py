@@ -189,3 +189,9 @@ def test_model_leaking_its_prompt_or_calling_ingest_changes_nothing(
     assert "/ingest" not in answer.text and "evil.example" not in answer.text
     assert (indexed.store.count(), indexed.store.generation) == before  # no action was taken
     assert_exact(indexed, answer)
+
+
+def test_a_spelled_out_month_is_as_rare_as_the_abbreviation_chunks_use(indexed: Runtime) -> None:
+    rarity = indexed.keyword.rarity
+    assert rarity("jan") < 1.0  # the corpus writes "Jan. 15"
+    assert rarity("january") == rarity("jan")
