@@ -172,6 +172,10 @@ _ASKS_PERSON = re.compile(
     rf"[\w-]+\s+){{0,3}}?(?:{_PERSON_ROLES}|{_THING_ROLES})\b)",
     re.IGNORECASE,
 )
+_ROLE_CLAUSE = re.compile(
+    rf"\b(?:{_PERSON_ROLES}|{_THING_ROLES})\s+(?:who|that)\s+(?P<clause>[\w'’-]+)",
+    re.IGNORECASE,
+)
 # "What did they agree on / sign / decide?" asks for an outcome: the sentence holds that verb,
 # or another word of one ("pledged", "reaffirmed", "a joint statement") and is no preview of
 # talks still to come ("they will hold the 57th SCM").
@@ -447,6 +451,12 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         key = next((k for k in _ROLE_WORDS if role.group().lower().startswith(k)), None)
         if key and not re.search(rf"\b(?:{_ROLE_WORDS[key]})\b", sentence, re.IGNORECASE):
             return False
+    clause = _ROLE_CLAUSE.search(part)
+    verb = set(terms(clause.group("clause"))) if clause else set()
+    if verb and not verb & set(terms(sentence)):
+        # "the official who briefed reporters": a sentence naming some other official of that
+        # ministry does not answer; the one asked for is the one who did what the verb says.
+        return False
     if _PERSON_ROLE.search(head) and not _THING_ROLE.search(head):
         if role is not None and not _role_modifiers_named(head[: role.start()], sentence):
             return False

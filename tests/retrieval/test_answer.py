@@ -571,3 +571,15 @@ def test_which_came_first_needs_a_date_for_each_option() -> None:
     ]
     assert answers_kind("When did it happen", "They signed it on Oct. 31.", asked)
     assert not answers_kind("When did it happen", "They held frigate talks in the capital.", asked)
+
+
+def test_a_role_defined_by_what_it_did_needs_that_verb() -> None:
+    asked = "What was the name of the defense ministry official who briefed reporters afterwards?"
+    other = "The defense ministry said Defense Minister Shinjiro Koizumi held a call on Friday."
+    assert not answers_kind(asked, other)
+    assert answers_kind(asked, "Defense ministry official Ken Sato briefed reporters after it.")
+    # A clause without a content verb ("who was there") asks nothing more of the sentence.
+    assert answers_kind(
+        "Which defense ministry official who was there spoke?",
+        "Defense ministry official Ken Sato spoke to reporters.",
+    )
