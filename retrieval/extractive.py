@@ -222,6 +222,8 @@ _PERSON_ROLE = re.compile(rf"\b(?:{_PERSON_ROLES})\b", re.IGNORECASE)
 _THING_ROLE = re.compile(rf"\b(?:{_THING_ROLES}|vessels?|models?)\b", re.IGNORECASE)
 # A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
 # …"); a sentence that names only somebody else answers a different question.
+_APPOSITION = re.compile(r"[A-Z][\w'’-]+,\s*$")
+_EXPERTS = r"experts?|analysts?|scholars?|professors?|researchers?|commentators?|observers?"
 _ROLE_WORDS = {
     "spokes": r"spokes(?:person|man|woman)|spokespeople",
     "unit": r"units?|regiments?|battalions?|brigades?|divisions?|squadrons?|guard",
@@ -232,6 +234,8 @@ _ROLE_WORDS = {
     "ship": r"ships?|vessels?|destroyers?|frigates?|carriers?",
     "base": r"bases?|airbases?|air stations?",
     "newspaper": r"newspapers?|dailies|daily|times|shimbun|paper",
+    "expert": _EXPERTS,
+    "analyst": _EXPERTS,
 }
 _ORG_WORDS = frozenset(
     """force forces ministry department army navy command agency times news daily press shimbun
@@ -347,7 +351,8 @@ def named_things(sentence: str, question: str) -> list[tuple[str, str]]:
     """Return (name, kind) for the names in ``sentence`` that ``question`` does not name.
 
     The kind is "person" (a title goes with it: "Defense Minister Shinjiro Koizumi"), "org"
-    (an organisation's or place's word is in it: "Self-Defense Force") or "other" ("Old Guard").
+    (an organisation's or place's word is in it: "Self-Defense Force"), "place" (a country or
+    capital: "Tokyo", "Japan-US") or "other" ("Old Guard").
     """
     asked = {w.lower().removesuffix("'s").removesuffix("’s") for w in _WORDS.findall(question)}
     found = []
@@ -360,8 +365,16 @@ def named_things(sentence: str, question: str) -> list[tuple[str, str]]:
             continue
         if name and name[-1].lower() not in asked and len(name[-1]) > 1:
             lowered = {w.lower() for w in whole}
+            places = [part for w in name for part in w.lower().split("-") if part]
             kind = (
-                "org" if lowered & _ORG_WORDS else "person" if lowered & _PERSON_TITLES else "other"
+                "org"
+                if lowered & _ORG_WORDS
+                else "person"
+                if lowered & _PERSON_TITLES
+                # "Washington", "Tokyo", "Japan-US": a country or capital answers no "who".
+                else "place"
+                if all(part in NATIONS for part in places)
+                else "other"
             )
             found.append((" ".join(name), kind))
     return found
@@ -439,13 +452,14 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     # The role named right after "which"/"the name of" decides what kind of name fits.
     head = part[:80]
     role = _PERSON_ROLE.search(head) or _THING_ROLE.search(head)
-    if role and re.search(
+    unnamed = role and re.search(
         rf"\b(?:a|an|another|one)\s+(?:[\w-]+\s+){{0,3}}?{re.escape(role.group().lower())}",
         sentence,
         re.IGNORECASE,
-    ):
+    )
+    if unnamed and not _APPOSITION.search(sentence, 0, unnamed.start()):
         # "a spokesperson for the Chinese navy", "a drone-related company": the article
-        # mentions the role but leaves it unnamed.
+        # mentions the role but leaves it unnamed ("Zhang Junshe, a … expert" names it).
         return False
     if role:
         key = next((k for k in _ROLE_WORDS if role.group().lower().startswith(k)), None)
@@ -463,7 +477,7 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return bool(kinds & {"person", "other"})
     if _THING_ROLE.search(head) and not _PERSON_ROLE.search(head):
         return bool(kinds & {"org", "other"})
-    return bool(kinds)
+    return bool(kinds - {"place"})
 
 
 def _role_modifiers_named(lead: str, sentence: str) -> bool:

@@ -19,6 +19,7 @@ from retrieval.extractive import (
     asking_sentence,
     draft,
     from_side,
+    named_things,
     needs,
     new_names,
     question_parts,
@@ -583,3 +584,14 @@ def test_a_role_defined_by_what_it_did_needs_that_verb() -> None:
         "Which defense ministry official who was there spoke?",
         "Defense ministry official Ken Sato spoke to reporters.",
     )
+
+
+def test_a_country_or_capital_is_not_who_and_an_expert_is_named_as_one() -> None:
+    asked = "Who was the Chinese expert the paper quoted on the readouts?"
+    places = 'Some Chinese experts said Japan wants an image of "Washington supporting Tokyo."'
+    minister = "The paper said Defense Minister Shinjiro Koizumi held a call on Friday."
+    expert = "Zhang Junshe, a Chinese military expert, told the paper the readouts differ."
+    assert {kind for _, kind in named_things(places, asked)} == {"place"}
+    assert not answers_kind(asked, places)
+    assert not answers_kind(asked, minister)
+    assert answers_kind(asked, expert)
