@@ -83,6 +83,7 @@ CITATION_MARK = re.compile(
 _BULLET = re.compile(r"^\s*(?:[-*•]+|\d{1,2}[.)])\s+")
 _LEAD_IN = re.compile(r"^\s*(?:the\s+)?(?:short\s+)?answer(?:\s+is)?\s*:\s*", re.IGNORECASE)
 _TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
+_NAME_COMPOUND = re.compile(r"[A-Z][\w'’.]*(?:-[A-Z][\w'’.]*)+")
 _TRAILING = re.compile(r"[.!?…]+$")
 
 # Sentences of a passage that address a model rather than a reader are prompt-injection
@@ -237,7 +238,13 @@ MONTH_ABBREVIATIONS = {
 def terms(text: str) -> dict[str, float]:
     """Return the stemmed content terms of ``text`` with their weights."""
     found: dict[str, float] = {}
-    raw = [t.strip("'’-") for t in _TOKEN.findall(text)]
+    # "Koizumi-Hegseth", "Japan-U.S.": a compound of names is each name ("sit-down" stays whole).
+    raw = [
+        part
+        for t in _TOKEN.findall(text)
+        for part in (t.split("-") if _NAME_COMPOUND.fullmatch(t) else [t])
+    ]
+    raw = [t.strip("'’-") for t in raw]
     raw = [t.removesuffix("'s").removesuffix("’s") for t in raw if t]
     stems = _stemmer().stemWords([t.lower() for t in raw])
     for token, stem in zip(raw, stems, strict=True):

@@ -10,6 +10,7 @@ from retrieval.verify import (
     looks_like_instruction,
     nations_agree,
     strip_markup,
+    terms,
     verify,
 )
 from tests.retrieval.conftest import Sample
@@ -212,3 +213,9 @@ def test_words_moved_to_another_speaker_are_not_supported(sample: Sample, embed)
     )
     assert len(own.kept) == 1
     sample.assert_exact(result.citations)
+
+
+def test_a_compound_of_names_is_each_name_and_other_compounds_stay_whole() -> None:
+    found = terms("The Koizumi-Hegseth sit-down on Japan-U.S. ties and fire-control radar")
+    assert {"koizumi", "hegseth", "japan", "sit-down", "fire-control"} <= set(found)
+    assert "koizumi-hegseth" not in found
