@@ -56,6 +56,7 @@ WEIGHT_NUMBER = 2.0
 WEIGHT_NAME = 1.5
 WEIGHT_WORD = 1.0
 
+# The last line holds light verbs: "get back", "made the comments" mean what their object does.
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -64,7 +65,8 @@ STOPWORDS = frozenset(
     out over own same she should so some such than that the their theirs them themselves then
     there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours said says say told according also
-    however whether whose one two many much may might must shall yet still ever even""".split()
+    however whether whose one two many much may might must shall yet still ever even
+    get gets got getting make makes made making""".split()
 )
 
 # Discord mention syntax and links: a chat answer must never ping people or carry a link the

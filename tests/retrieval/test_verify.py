@@ -219,3 +219,7 @@ def test_a_compound_of_names_is_each_name_and_other_compounds_stay_whole() -> No
     found = terms("The Koizumi-Hegseth sit-down on Japan-U.S. ties and fire-control radar")
     assert {"koizumi", "hegseth", "japan", "sit-down", "fire-control"} <= set(found)
     assert "koizumi-hegseth" not in found
+
+
+def test_light_verbs_carry_no_weight_of_their_own() -> None:
+    assert set(terms("When did he get back after he made the comments?")) == {"back", "comment"}
