@@ -19,6 +19,7 @@ import numpy as np
 
 from retrieval.models import Passage
 from retrieval.search import (
+    asks_another_source,
     choice_alternatives,
     comparison_sides,
     is_comparison,
@@ -720,6 +721,10 @@ def draft(
     they are weighed by how few of the retrieved passages hold them.
     """
     pool = candidates(passages)
+    named = mentioned_publishers(question, sorted({p.publisher for p in passages if p.publisher}))
+    if len(named) == 1 and asks_another_source(question):
+        # "Yomiuri's write-up names no missile; did another report?": not Yomiuri's sentences.
+        pool = [c for c in pool if passages[c.passage].publisher != named[0]]
     if not pool:
         return Draft("", True, 0.0, [])
     parts = needs(question, sorted({p.publisher for p in passages if p.publisher}))

@@ -263,6 +263,19 @@ def choice_alternatives(question: str) -> list[str]:
     return [first, second] if words(first) and words(second) else []
 
 
+_ANOTHER_SOURCE = re.compile(
+    r"\b(?:an?other|other|a different|different|any other|elsewhere)\s+"
+    r"(?:\w+\s+)?(?:reports?|outlets?|articles?|papers?|sources?|accounts?|write-ups?|stor(?:y|ies)|"
+    r"coverage|media)\b|\belsewhere\b",
+    re.IGNORECASE,
+)
+
+
+def asks_another_source(question: str) -> bool:
+    """Return True when a question looks past the source it names ("did another report …")."""
+    return bool(_ANOTHER_SOURCE.search(question))
+
+
 def plan_queries(question: str, publishers: list[str]) -> list[tuple[str, Filters | None]]:
     """Split a comparison question into one search per side; other questions stay whole.
 
@@ -271,6 +284,10 @@ def plan_queries(question: str, publishers: list[str]) -> list[tuple[str, Filter
     """
     if not is_comparison(question):
         named = mentioned_publishers(question, publishers)
+        if len(named) == 1 and asks_another_source(question):
+            # "Yomiuri's write-up names no missile; did another report?": the answer is
+            # elsewhere, so the whole corpus leads and the named publisher's passages follow.
+            return [(question, None), (question, Filters(publisher=named[0]))]
         if len(named) == 1:
             return [(question, Filters(publisher=named[0])), (question, None)]
         return [(question, None)]

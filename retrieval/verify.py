@@ -56,7 +56,7 @@ WEIGHT_NUMBER = 2.0
 WEIGHT_NAME = 1.5
 WEIGHT_WORD = 1.0
 
-# The last line holds light verbs: "get back", "made the comments" mean what their object does.
+# Light verbs ("get back", "made the comments" mean what their object does) and contractions.
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
@@ -66,7 +66,9 @@ STOPWORDS = frozenset(
     there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours said says say told according also
     however whether whose one two many much may might must shall yet still ever even
-    get gets got getting make makes made making""".split()
+    get gets got getting make makes made making
+    don't doesn't didn't isn't wasn't aren't weren't hasn't haven't hadn't won't wouldn't can't
+    couldn't shouldn't""".split()
 )
 
 # Discord mention syntax and links: a chat answer must never ping people or carry a link the
@@ -252,7 +254,9 @@ def terms(text: str) -> dict[str, float]:
     for token, stem in zip(raw, stems, strict=True):
         lower = MONTH_ABBREVIATIONS.get(token, token.lower())
         acronym = len(token) >= 2 and token.isupper()  # "US" is a name, "us" a stopword
-        if (lower in STOPWORDS and not acronym) or (len(lower) < 2 and not lower.isdigit()):
+        if (lower.replace("’", "'") in STOPWORDS and not acronym) or (
+            len(lower) < 2 and not lower.isdigit()
+        ):
             continue
         if NUMBER.search(token) or lower in _DATE_WORDS:
             weight = WEIGHT_NUMBER

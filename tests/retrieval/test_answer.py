@@ -595,3 +595,17 @@ def test_a_country_or_capital_is_not_who_and_an_expert_is_named_as_one() -> None
     assert not answers_kind(asked, places)
     assert not answers_kind(asked, minister)
     assert answers_kind(asked, expert)
+
+
+def test_a_question_looking_past_the_named_publisher_is_not_answered_from_it(
+    sample: Sample, embed
+) -> None:
+    yomiuri = sample.passage("talks", "practical joint training")
+    focus = sample.passage("focus", "Ryukyu")
+    question = (
+        "Yomiuri calls joint training near the islands a top priority. Which islands does "
+        "another report say the alliance's top priority is?"
+    )
+    result = draft(question, [yomiuri, focus], embed)
+    assert not result.abstained
+    assert {c.passage for c in result.chosen} == {1}  # Focus's sentence, never Yomiuri's

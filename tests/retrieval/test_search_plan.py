@@ -47,3 +47,12 @@ def test_a_question_asking_for_one_publishers_account_searches_it_first() -> Non
         None,
     ]
     assert plan_queries("What was lacking?", PUBLISHERS) == [("What was lacking?", None)]
+
+
+def test_a_question_looking_past_the_named_publisher_searches_everywhere_first() -> None:
+    question = "Yomiuri's write-up names no missile. Did another report say which one?"
+    plans = plan_queries(question, PUBLISHERS)
+    assert [f.publisher if f else None for _, f in plans] == [
+        None,
+        "The Japan News (Yomiuri Shimbun)",
+    ]
