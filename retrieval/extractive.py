@@ -191,6 +191,16 @@ _ASKS_PHRASE = re.compile(
     r"slogans?|labels?|catchphrases?)\b",
     re.IGNORECASE,
 )
+# "Why did he need a checkup?" is answered by a sentence that gives a cause ("because he had
+# given it everything", "due to the intensity"), not by one that only says he had it.
+_ASKS_WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
+_CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|as a result|result(?:ed|ing)? (?:in|from)|since|amid|after|"
+    r"following|given that|so that|in order to|in response to|reasons?|why|prompt(?:ed|ing)|"
+    r"led to|caus(?:e|ed|ing)|aim(?:ed|s)? (?:at|to)|intended to|meant to|to (?:show|ensure|"
+    r"avoid|counter|deter|prevent|signal))\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile(r"[\"“‘][^\"“”‘’]{3,120}[\"”’]")
 _OUTCOME_WORDS = re.compile(
     r"\b(?:agree|decid|decision|sign|conclu|adopt|approv|settl|pledg|commit|confirm|reaffirm|"
@@ -281,10 +291,11 @@ _COUNTRY_VOICES = {
 }
 # "How did a Chinese expert interpret …", "what one analyst saw in …": a speaker named by role.
 _ASKS_ROLE_SPEAKER = re.compile(
-    r"\b(?:what|how)\s+(?:(?:did|does|do)\s+)?(?:an?|the|one|another)\s+(?:[\w-]+\s+){0,3}?"
+    r"\b(?:what|how)\s+(?:(?:did|does|do)\s+)?(?:(?:an?|the|one|another|some)\s+)?"
+    r"(?:[\w-]+\s+){0,3}?"
     r"(?P<role>expert|analyst|official|spokesperson|commentator|scholar|observer|diplomat)s?\s+"
     r"(?:(?:had|has|have)\s+)?(?:interpret|see|saw|view|read|characteri[sz]|describ|explain|say|"
-    r"said|call|frame|make|made|think|thought)\w*",
+    r"said|call|frame|make|made|think|thought|spin|spun|portray|cast)\w*",
     re.IGNORECASE,
 )
 _SPEECH = (
@@ -439,6 +450,8 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     ):
         # Dates and ordinals ("the 57th SCM on Nov. 4") are not amounts.
         return False
+    if _ASKS_WHY.search(part) and not _CAUSE.search(sentence):
+        return False
     if _ASKS_PHRASE.search(part) and not _QUOTED.search(sentence):
         return False
     outcome = _ASKS_OUTCOME.search(part)
@@ -512,8 +525,13 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     if not match and not by_role:
         return True
     if by_role:
-        # "How a Chinese expert interpreted it": whoever speaks must be called an expert.
-        names = [by_role.group("role"), by_role.group("role") + "s"]
+        # "How a Chinese expert interpreted it": whoever speaks must be called an expert (or
+        # an analyst, a commentator: one family of roles).
+        role = by_role.group("role").lower()
+        family = _EXPERTS.split("|") if re.fullmatch(_EXPERTS, role) else [role, role + "s"]
+        names = [word.removesuffix("s?") for word in family] + [
+            word.removesuffix("?") for word in family if word.endswith("s?")
+        ]
     else:
         # Any word of the name: "Song Zhongping" is "Song" on second mention.
         names = [

@@ -609,3 +609,17 @@ def test_a_question_looking_past_the_named_publisher_is_not_answered_from_it(
     result = draft(question, [yomiuri, focus], embed)
     assert not result.abstained
     assert {c.passage for c in result.chosen} == {1}  # Focus's sentence, never Yomiuri's
+
+
+def test_why_wants_a_sentence_that_gives_a_cause() -> None:
+    asked = "Why did Koizumi need a medical check before meeting Hegseth?"
+    assert not answers_kind(asked, "He said the American team had given him a medical checkup.")
+    assert answers_kind(asked, "He had mild dehydration due to the intensity of the workout.")
+
+
+def test_commentators_asked_for_are_answered_by_experts_and_analysts_too() -> None:
+    asked = "how did Chinese commentators spin that episode"
+    expert = Candidate(0, "It shows Japan's eagerness, Song, a military expert, said.", frozenset())
+    paper = Candidate(0, "The call came, the paper said, as Japan faced criticism.", frozenset())
+    assert speaker_named(asked, expert)
+    assert not speaker_named(asked, paper)
