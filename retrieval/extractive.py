@@ -302,7 +302,8 @@ _SPEECH = (
     r"(?:said|says|say|saying|added|adding|continued|noted|noting|told|tells|telling|explained|"
     r"stressed|argued|warned|warning|described|describing|called|calling|mentioned|urged|"
     r"replied|answered|asked|welcomed|praised|responded|accused|claimed|condemned|denounced|"
-    r"criticized|criticised|insisted|countered|rejected|dismissed|protested|labell?ed)\b"
+    r"criticized|criticised|insisted|countered|rejected|dismissed|protested|labell?ed|stated|"
+    r"listed)\b"
 )
 # Runs of capitalised words ("Katsuya Okada"), and the titles that precede names.
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
@@ -548,7 +549,8 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         # "Hegseth told …", "Song Zhongping, another expert, said", "…, said Koizumi".
         return any(
             re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,8}}?\W+{_SPEECH}", text)
-            or re.search(rf"{_SPEECH}(?:\W+\w+){{0,2}}?\W+{re.escape(n)}\b", text)
+            # "…, said Koizumi", but not "said Japan's claims were false" (Japan is the object).
+            or re.search(rf"{_SPEECH}(?:\W+\w+){{0,2}}?\W+{re.escape(n)}\b(?!['’]s)", text)
             for n in who
         )
 
@@ -563,7 +565,12 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
 
     def voiced(text: str) -> bool:
         return any(
-            re.search(rf"\b{re.escape(v)}\b(?:\W+\w+){{0,2}}?\W+{_SPEECH}", text) for v in voices
+            re.search(rf"\b{re.escape(v)}\b(?:\W+\w+){{0,3}}?\W+{_SPEECH}", text)
+            # "Japanese Defence Minister Shinjiro Koizumi has accused …": a titled national.
+            or re.search(
+                rf"\b{re.escape(v)}(?:\s+[A-Z][\w.'’-]*)+\s+(?:(?:has|had|have)\s+)?{_SPEECH}", text
+            )
+            for v in voices
         )
 
     return (
@@ -778,8 +785,11 @@ def draft(
         for k, (part, kind_of, side) in enumerate(parts, start=1):
             own = scores[k]
             blended = 0.5 * full + 0.5 * own
+            # A country's side is what its people or capital say, however the question puts it
+            # ("Japan and China told different stories; how did the versions differ?").
+            voice = f"What did {side} say" if side.lower() in _COUNTRY_VOICES else part
             kind = [
-                answers_kind(kind_of, c.text, question) and speaker_named(part, c) for c in pool
+                answers_kind(kind_of, c.text, question) and speaker_named(voice, c) for c in pool
             ]
             if side and any(from_side(p, side) for p in passages):
                 # "Yomiuri and Focus both report …": Yomiuri's side is answered from Yomiuri.

@@ -71,6 +71,7 @@ def assert_exact(runtime: Runtime, answer: Answer) -> None:
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "corpus"
 FILES = {
     "seed": "000_20936f9da8db826c.txt",
+    "radar": "2025-12-08_voice-of-vienna_japan-accuses-chinese-jets-of-radar-lock.md",
     "preview": "2026-01-09_kyodo-japan-today_koizumi-to-visit-us-next-week.md",  # adversarial
     "paparo": "2026-01-13_yomiuri_koizumi-meets-paparo-and-speaks-at-honolulu-forum.md",
     "kyodo": "2026-01-15_kyodo-japan-today_koizumi-hegseth-exercise-together-discuss-alliance.md",

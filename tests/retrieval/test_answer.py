@@ -623,3 +623,19 @@ def test_commentators_asked_for_are_answered_by_experts_and_analysts_too() -> No
     paper = Candidate(0, "The call came, the paper said, as Japan faced criticism.", frozenset())
     assert speaker_named(asked, expert)
     assert not speaker_named(asked, paper)
+
+
+def test_a_country_side_is_its_own_voice_however_the_comparison_is_worded(
+    sample: Sample, embed
+) -> None:
+    passages = [
+        sample.passage("radar", "most serious encounters"),
+        sample.passage("radar", "has accused"),
+        sample.passage("radar", "repeatedly approached"),
+    ]
+    question = "Japan and China told different stories about the episode. How do they differ?"
+    result = draft(question, passages, embed)
+    assert not result.abstained
+    said = " ".join(c.text for c in result.chosen)
+    assert "Japanese Defence Minister Shinjiro Koizumi has accused" in said  # Japan's voice
+    assert "Chinese navy responded" in said  # China's voice
