@@ -633,7 +633,9 @@ def test_a_country_side_is_its_own_voice_however_the_comparison_is_worded(
         sample.passage("radar", "has accused"),
         sample.passage("radar", "repeatedly approached"),
     ]
-    question = "Japan and China told different stories about the episode. How do they differ?"
+    question = (
+        "Japan and China told different stories about the radar episode. How did they differ?"
+    )
     result = draft(question, passages, embed)
     assert not result.abstained
     said = " ".join(c.text for c in result.chosen)
