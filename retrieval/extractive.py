@@ -163,8 +163,8 @@ _PERSON_ROLES = (
     r"analysts?|diplomats?|journalists?|reporters?"
 )
 _THING_ROLES = (
-    r"units?|regiments?|compan(?:y|ies)|firms?|agenc(?:y|ies)|newspapers?|outlets?|airbases?|"
-    r"bases?|ships?|carriers?"
+    r"units?|outfits?|regiments?|battalions?|brigades?|squadrons?|compan(?:y|ies)|firms?|"
+    r"agenc(?:y|ies)|newspapers?|outlets?|airbases?|bases?|ships?|carriers?"
 )
 _ASKS_PERSON = re.compile(
     r"^\W*(?:who\b|whom\b|what(?:'s|’s|\s+(?:was|is|were|are))\s+the\s+names?\b|"
@@ -181,8 +181,8 @@ _ROLE_CLAUSE = re.compile(
 # or another word of one ("pledged", "reaffirmed", "a joint statement") and is no preview of
 # talks still to come ("they will hold the 57th SCM").
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:did|have|has|had)\b(?:\s+[\w'’-]+){1,6}?\s+(?P<verb>agree|decide|sign|conclude|adopt|"
-    r"approve|settle)\b",
+    r"\b(?:did|have|has|had)\b(?:\s+[\w'’-]+){1,6}?\s+(?P<verb>agre|decid|sign|conclud|adopt|"
+    r"approv|settl)\w*",
     re.IGNORECASE,
 )
 # "What phrase did he use", "what term does each use": the answer is quoted words.
@@ -223,7 +223,7 @@ _AMOUNT = re.compile(
 # A share is a percentage or a fraction, not any number ("three topics").
 _ASKS_SHARE = re.compile(
     r"^\W*(?:what|which)\s+(?:(?:was|is)\s+the\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:share|percentage|percent|proportion|fraction)\b",
+    r"(?:share|percentage|percent|proportion|fraction)\b|^\W*(?:what|which)\s+%",
     re.IGNORECASE,
 )
 _SHARE = re.compile(r"%|\bper\s*cent\b|\bpercent\b|\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)
@@ -239,6 +239,8 @@ _ROLE_WORDS = {
     "spokes": r"spokes(?:person|man|woman)|spokespeople",
     "unit": r"units?|regiments?|battalions?|brigades?|divisions?|squadrons?|guard",
     "regiment": r"regiments?|units?|guard",
+    "outfit": r"units?|regiments?|battalions?|brigades?|divisions?|squadrons?|guard|corps",
+    "battalion": r"battalions?|units?|regiments?|guard",
     "compan": r"compan(?:y|ies)|firms?|makers?|manufacturers?|contractors?|corporation|inc",
     "firm": r"compan(?:y|ies)|firms?|makers?|manufacturers?|contractors?",
     "carrier": r"carriers?",

@@ -641,3 +641,18 @@ def test_a_country_side_is_its_own_voice_however_the_comparison_is_worded(
     said = " ".join(c.text for c in result.chosen)
     assert "Japanese Defence Minister Shinjiro Koizumi has accused" in said  # Japan's voice
     assert "Chinese navy responded" in said  # China's voice
+
+
+def test_rule_wordings_seen_in_a_blind_set_are_covered() -> None:
+    # "end up agreeing" is an outcome question; a preview of the meeting does not answer it.
+    asked = "What did Ahn and Hegseth end up agreeing at the SCM in Seoul?"
+    assert not answers_kind(asked, "Ahn and Hegseth will hold the 57th SCM in Seoul on Nov. 4.")
+    assert answers_kind(asked, "Ahn and Hegseth agreed to expand joint drills, the ministry said.")
+    # "What %" wants a percentage.
+    share = "What % of GDP did Takaichi promise to raise defense spending to?"
+    assert not answers_kind(share, "Hegseth praised Takaichi's promise to raise defense spending.")
+    assert answers_kind(share, "Takaichi promised to raise defense spending to 2% of GDP.")
+    # An "outfit" is a unit, and must be named as one.
+    outfit = "Which Army outfit did Koizumi and Hegseth train with?"
+    assert not answers_kind(outfit, "They worked out with U.S. Army soldiers in Virginia.")
+    assert answers_kind(outfit, "They trained with the Old Guard, the Army's oldest unit.")

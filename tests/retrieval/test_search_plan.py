@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.search import mentioned_publishers, plan_queries
+from retrieval.search import is_comparison, mentioned_publishers, plan_queries
 from retrieval.store import Filters
 
 PUBLISHERS = [
@@ -56,3 +56,8 @@ def test_a_question_looking_past_the_named_publisher_searches_everywhere_first()
         None,
         "The Japan News (Yomiuri Shimbun)",
     ]
+
+
+def test_while_that_says_when_is_no_comparison() -> None:
+    assert not is_comparison("Which drone company did Koizumi visit while he was in LA?")
+    assert is_comparison("Tokyo called it dangerous, while Beijing said what?")
