@@ -233,6 +233,11 @@ _PERSON_ROLE = re.compile(rf"\b(?:{_PERSON_ROLES})\b", re.IGNORECASE)
 _THING_ROLE = re.compile(rf"\b(?:{_THING_ROLES}|vessels?|models?)\b", re.IGNORECASE)
 # A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
 # …"); a sentence that names only somebody else answers a different question.
+# Words of country and capital names beyond the nationalities: "United States", "New Zealand".
+_PLACE_WORDS = frozenset(
+    """united states kingdom south north new zealand delhi manila canberra moscow taipei hanoi
+    jakarta bangkok kuala lumpur wellington london paris berlin""".split()
+)
 _APPOSITION = re.compile(r"[A-Z][\w'’-]+,\s*$")
 _EXPERTS = r"experts?|analysts?|scholars?|professors?|researchers?|commentators?|observers?"
 _ROLE_WORDS = {
@@ -260,10 +265,12 @@ _PERSON_TITLES = frozenset(
     """mr mrs ms dr minister president secretary spokesperson spokesman spokeswoman ambassador gen
     adm admiral general lt col sen rep""".split()
 )
-# "…, Voice of Vienna reported." and "according to Kyodo" name the outlet, not the answer.
+# "…, Voice of Vienna reported.", "according to Kyodo", "Report.az said, citing the Financial
+# Times" name the outlet, not the answer.
 _MEDIA_ATTRIBUTION = re.compile(
     r"(?:,\s*)?(?:according\s+to\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*"
-    r"|(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*\s+(?:reported|reports))"
+    r"|(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*\s+(?:reported|reports|"
+    r"said(?=,\s+citing))|\bciting\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*)"
 )
 # "What did Hegseth say …", "what habit … did Song Zhongping mention …": words attributed to
 # somebody named in the question.
@@ -388,7 +395,7 @@ def named_things(sentence: str, question: str) -> list[tuple[str, str]]:
                 if lowered & _PERSON_TITLES
                 # "Washington", "Tokyo", "Japan-US": a country or capital answers no "who".
                 else "place"
-                if all(part in NATIONS for part in places)
+                if all(part in NATIONS or part in _PLACE_WORDS for part in places)
                 else "other"
             )
             found.append((" ".join(name), kind))

@@ -656,3 +656,14 @@ def test_rule_wordings_seen_in_a_blind_set_are_covered() -> None:
     outfit = "Which Army outfit did Koizumi and Hegseth train with?"
     assert not answers_kind(outfit, "They worked out with U.S. Army soldiers in Virginia.")
     assert answers_kind(outfit, "They trained with the Old Guard, the Army's oldest unit.")
+
+
+def test_outlets_cited_and_countries_named_answer_no_who() -> None:
+    asked = "Who was grilling Takaichi in the Diet over her Taiwan comments?"
+    cited = (
+        "Japan has pressed the United States to give Takaichi more support after her comments on "
+        "Taiwan angered China, Report.az said, citing the Financial Times."
+    )
+    assert named_things(cited, asked) == [("United States", "place"), ("China", "place")]
+    assert not answers_kind(asked, cited)
+    assert answers_kind(asked, "Takaichi was being pressed by Katsuya Okada of the opposition.")
