@@ -559,7 +559,10 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         return any(
             re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,8}}?\W+{_SPEECH}", text)
             # "…, said Koizumi", but not "said Japan's claims were false" (Japan is the object).
-            or re.search(rf"{_SPEECH}(?:\W+\w+){{0,2}}?\W+{re.escape(n)}\b(?!['’]s)", text)
+            # Only titles may stand between: "would say if Hegseth pressed" is not Hegseth's.
+            or re.search(
+                rf"{_SPEECH},?\s+(?:[A-Z][\w.'’-]*\s+){{0,3}}?{re.escape(n)}\b(?!['’]s)", text
+            )
             for n in who
         )
 

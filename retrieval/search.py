@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 # the candidate depth lets each retriever contribute passages the other ranks low.
 RRF_K = 60
 CANDIDATES = 30
+# Each retriever's top passage is moved up to at least this position of the fused ranking.
+HEAD_SLOT = 3
 # Two passages sharing this fraction of their words say the same thing (overlapping chunks,
 # wire copy republished by two outlets): keep the better-ranked one.
 NEAR_DUPLICATE = 0.8
@@ -70,7 +72,8 @@ class Searcher:
         depth = max(k, CANDIDATES)
         fused: dict[str, Passage] = {}
         totals: dict[str, float] = {}
-        for ranking in (self.dense(query, depth, filters), self.bm25(query, depth, filters)):
+        rankings = (self.dense(query, depth, filters), self.bm25(query, depth, filters))
+        for ranking in rankings:
             for rank, p in enumerate(ranking):
                 totals[p.chunk_id] = totals.get(p.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
                 if p.chunk_id in fused:
@@ -78,6 +81,14 @@ class Searcher:
                 else:
                     fused[p.chunk_id] = p
         ranked = sorted(fused.values(), key=lambda p: totals[p.chunk_id], reverse=True)
+        # RRF buries a passage only one retriever finds (the name BM25 matches, the paraphrase
+        # only embeddings see) under passages both rank middling: each one's best stays near
+        # the top.
+        for ranking in rankings:
+            if ranking:
+                at = next(i for i, p in enumerate(ranked) if p.chunk_id == ranking[0].chunk_id)
+                if at > HEAD_SLOT:
+                    ranked.insert(HEAD_SLOT, ranked.pop(at))
         for p in ranked:
             p.score = totals[p.chunk_id]
         return ranked[:k]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from retrieval.search import is_comparison, mentioned_publishers, plan_queries
+from retrieval.models import Passage
+from retrieval.search import (
+    HEAD_SLOT,
+    Searcher,
+    is_comparison,
+    mentioned_publishers,
+    plan_queries,
+)
 from retrieval.store import Filters
 
 PUBLISHERS = [
@@ -61,3 +68,20 @@ def test_a_question_looking_past_the_named_publisher_searches_everywhere_first()
 def test_while_that_says_when_is_no_comparison() -> None:
     assert not is_comparison("Which drone company did Koizumi visit while he was in LA?")
     assert is_comparison("Tokyo called it dangerous, while Beijing said what?")
+
+
+def test_each_retrievers_best_passage_stays_near_the_top_of_the_fusion() -> None:
+    def passage(cid: str) -> Passage:
+        return Passage(cid, cid, cid, 0, 1, 0.0)
+
+    # Dense ranks "only-dense" first, and BM25 never finds it; the rest both rank alike.
+    shared = [f"both-{i}" for i in range(12)]
+    dense = ["only-dense", *shared]
+    keyword = list(shared)
+    searcher = Searcher.__new__(Searcher)
+    searcher.dense = lambda q, k, f=None: [passage(c) for c in dense[:k]]  # type: ignore[method-assign]
+    searcher.bm25 = lambda q, k, f=None: [passage(c) for c in keyword[:k]]  # type: ignore[method-assign]
+    ranked = [p.chunk_id for p in searcher.hybrid("q", 10)]
+    # Plain reciprocal rank fusion would put it behind all twelve, out of the top 10.
+    assert ranked.index("only-dense") <= HEAD_SLOT
+    assert ranked[:HEAD_SLOT] == shared[:HEAD_SLOT]
