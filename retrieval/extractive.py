@@ -231,15 +231,17 @@ _SHARE = re.compile(r"%|\bper\s*cent\b|\bpercent\b|\b(?:half|third|quarter|fifth
 # official") is not answered by an organisation's name, nor a ship or a unit by a minister's.
 _PERSON_ROLE = re.compile(rf"\b(?:{_PERSON_ROLES})\b", re.IGNORECASE)
 _THING_ROLE = re.compile(rf"\b(?:{_THING_ROLES}|vessels?|models?)\b", re.IGNORECASE)
-# A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
-# …"); a sentence that names only somebody else answers a different question.
 # Words of country and capital names beyond the nationalities: "United States", "New Zealand".
 _PLACE_WORDS = frozenset(
     """united states kingdom south north new zealand delhi manila canberra moscow taipei hanoi
     jakarta bangkok kuala lumpur wellington london paris berlin""".split()
 )
+# "Zhang Junshe, a Chinese military affairs expert": the role follows a name, so it is named.
 _APPOSITION = re.compile(r"[A-Z][\w'’-]+,\s*$")
+# One family of roles: a question asking for an expert is answered by an analyst too.
 _EXPERTS = r"experts?|analysts?|scholars?|professors?|researchers?|commentators?|observers?"
+# A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
+# …"); a sentence that names only somebody else answers a different question.
 _ROLE_WORDS = {
     "spokes": r"spokes(?:person|man|woman)|spokespeople",
     "unit": r"units?|regiments?|battalions?|brigades?|divisions?|squadrons?|guard",
@@ -758,13 +760,14 @@ def draft(
     they are weighed by how few of the retrieved passages hold them.
     """
     pool = candidates(passages)
-    named = mentioned_publishers(question, sorted({p.publisher for p in passages if p.publisher}))
+    publishers = sorted({p.publisher for p in passages if p.publisher})
+    named = mentioned_publishers(question, publishers)
     if len(named) == 1 and asks_another_source(question):
         # "Yomiuri's write-up names no missile; did another report?": not Yomiuri's sentences.
         pool = [c for c in pool if passages[c.passage].publisher != named[0]]
     if not pool:
         return Draft("", True, 0.0, [])
-    parts = needs(question, sorted({p.publisher for p in passages if p.publisher}))
+    parts = needs(question, publishers)
     queries = [question, *(p for p, _, _ in parts)]
     scores, vectors = relevance(queries, passages, pool, embed, rarity)
     full = scores[0]
