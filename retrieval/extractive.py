@@ -311,10 +311,14 @@ _ASKS_ROLE_SPEAKER = re.compile(
 )
 _SPEECH = (
     r"(?:said|says|say|saying|added|adding|continued|noted|noting|told|tells|telling|explained|"
-    r"stressed|argued|warned|warning|described|describing|called|calling|mentioned|urged|"
+    r"stressed|argued|warned|warning|described|describing|(?<!so-)called|calling|mentioned|urged|"
     r"replied|answered|asked|welcomed|praised|responded|accused|claimed|condemned|denounced|"
     r"criticized|criticised|insisted|countered|rejected|dismissed|protested|labell?ed|stated|"
     r"listed)\b"
+)
+# What a government's side is written in: "the US readout", "a statement issued by Tokyo".
+_DOCUMENT = (
+    r"(?:readouts?|statements?|versions?|accounts?|releases?|summar(?:y|ies)|communiqu[eé]s?)"
 )
 # Runs of capitalised words ("Katsuya Okada"), and the titles that precede names.
 _NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
@@ -595,6 +599,24 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     )
 
 
+def side_voiced(side: str, candidate: Candidate) -> bool:
+    """Return True when a country's side speaks in the sentence, or its readout does.
+
+    "A spokesperson for the Chinese navy responded" is China's side; so is "a readout released
+    by the US Department of War" or "the U.S. Department of War's readout named no incident".
+    """
+    if speaker_named(f"What did {side} say", candidate):
+        return True
+    alias = "|".join(re.escape(a) for a in (side, *_COUNTRY_VOICES.get(side.lower(), ())))
+    return bool(
+        re.search(
+            rf"\b(?:{alias})(?:['’]s)?\s+(?:[\w'’-]+\s+){{0,3}}?{_DOCUMENT}\b"
+            rf"|\b{_DOCUMENT}\s+(?:(?:released|issued|published)\s+)?by\s+(?:the\s+)?(?:{alias})\b",
+            candidate.text,
+        )
+    )
+
+
 def from_side(passage: Passage, side: str) -> bool:
     """Return True when the passage comes from the publisher (or titled source) ``side`` names.
 
@@ -802,9 +824,11 @@ def draft(
             blended = 0.5 * full + 0.5 * own
             # A country's side is what its people or capital say, however the question puts it
             # ("Japan and China told different stories; how did the versions differ?").
-            voice = f"What did {side} say" if side.lower() in _COUNTRY_VOICES else part
+            national = side.lower() in _COUNTRY_VOICES
             kind = [
-                answers_kind(kind_of, c.text, question) and speaker_named(voice, c) for c in pool
+                answers_kind(kind_of, c.text, question)
+                and (side_voiced(side, c) if national else speaker_named(part, c))
+                for c in pool
             ]
             if side and any(from_side(p, side) for p in passages):
                 # "Yomiuri and Focus both report …": Yomiuri's side is answered from Yomiuri.

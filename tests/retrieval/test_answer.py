@@ -24,6 +24,7 @@ from retrieval.extractive import (
     new_names,
     question_parts,
     question_weights,
+    side_voiced,
     speaker_named,
 )
 from retrieval.models import Answer, Passage
@@ -667,3 +668,15 @@ def test_outlets_cited_and_countries_named_answer_no_who() -> None:
     assert named_things(cited, asked) == [("United States", "place"), ("China", "place")]
     assert not answers_kind(asked, cited)
     assert answers_kind(asked, "Takaichi was being pressed by Katsuya Okada of the opposition.")
+
+
+def test_a_country_side_speaks_or_its_readout_does_and_so_called_is_no_speech() -> None:
+    def said(text: str) -> Candidate:
+        return Candidate(0, text, frozenset())
+
+    released = said("In a readout released by the US Department of War, the Pentagon was vague.")
+    owned = said("The U.S. Department of War's readout named no specific incident.")
+    so_called = said("It did not detail Japan-US cooperation or the so-called security situation.")
+    assert side_voiced("US", released) and side_voiced("US", owned)
+    assert not side_voiced("Japan", released)
+    assert not side_voiced("Japan", so_called)
