@@ -239,7 +239,16 @@ _PLACE_WORDS = frozenset(
 # "Zhang Junshe, a Chinese military affairs expert": the role follows a name, so it is named.
 _APPOSITION = re.compile(r"[A-Z][\w'’-]+,\s*$")
 # One family of roles: a question asking for an expert is answered by an analyst too.
-_EXPERTS = r"experts?|analysts?|scholars?|professors?|researchers?|commentators?|observers?"
+_EXPERT_ROLES = (
+    "expert",
+    "analyst",
+    "scholar",
+    "professor",
+    "researcher",
+    "commentator",
+    "observer",
+)
+_EXPERTS = "|".join(f"{role}s?" for role in _EXPERT_ROLES)
 # A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
 # …"); a sentence that names only somebody else answers a different question.
 _ROLE_WORDS = {
@@ -544,10 +553,8 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         # "How a Chinese expert interpreted it": whoever speaks must be called an expert (or
         # an analyst, a commentator: one family of roles).
         role = by_role.group("role").lower()
-        family = _EXPERTS.split("|") if re.fullmatch(_EXPERTS, role) else [role, role + "s"]
-        names = [word.removesuffix("s?") for word in family] + [
-            word.removesuffix("?") for word in family if word.endswith("s?")
-        ]
+        family = _EXPERT_ROLES if role in _EXPERT_ROLES else (role,)
+        names = [word for r in family for word in (r, r + "s")]
     else:
         # Any word of the name: "Song Zhongping" is "Song" on second mention.
         names = [

@@ -276,7 +276,7 @@ def choice_alternatives(question: str) -> list[str]:
 
 
 _ANOTHER_SOURCE = re.compile(
-    r"\b(?:an?other|other|a different|different|any other|elsewhere)\s+"
+    r"\b(?:an?other|other|a different|different|any other)\s+"
     r"(?:\w+\s+)?(?:reports?|outlets?|articles?|papers?|sources?|accounts?|write-ups?|stor(?:y|ies)|"
     r"coverage|media)\b|\belsewhere\b",
     re.IGNORECASE,
