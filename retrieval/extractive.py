@@ -83,6 +83,8 @@ SIDE_FLOOR = 0.2
 DUPLICATE_COSINE = 0.9
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
 MIN_TERMS = 4
+# A question word this rare (in one or two chunks) is what a "who" question is about.
+ANCHOR_RARITY = 0.9
 # "Where was it, and what theme did he stress?" asks two things; each part gets its own sentence.
 _QUESTIONS = re.compile(r"(?<=\?)\s+(?=\S)")
 # "Who is he, what post does he hold, and …": a comma before a wh-word starts another question
@@ -207,11 +209,22 @@ _OUTCOME_WORDS = re.compile(
     r"affirm|vow|promis|resolv|underlin|accord|deal|joint\s+statement)\w*",
     re.IGNORECASE,
 )
+# A wish is no outcome either: "she hoped they could conclude an ACSA by year end" does not say
+# that they did.
 _PREVIEW = re.compile(
-    r"\b(?:will|would|(?:is|are|was|were)\s+(?:set|scheduled|expected|due|slated|going)\s+to|"
-    r"plans?\s+to|planned\s+to|intends?\s+to|ahead\s+of)\b",
+    r"\b(?:will|would|could|might|(?:is|are|was|were)\s+(?:set|scheduled|expected|due|slated|"
+    r"going)\s+to|plans?\s+to|planned\s+to|intends?\s+to|ahead\s+of|hop(?:e|es|ed|ing)|"
+    r"wish(?:es|ed)?|wants?|wanted|seeks?|sought|aims?\s+to|urg(?:e|es|ed)|call(?:s|ed)\s+for)\b",
     re.IGNORECASE,
 )
+# "What type of fighter", "which model of drone": the answer names the type ("J-15", "MQ-9",
+# "Mogami-class"); "Chinese fighters" says what the question already says.
+_ASKS_TYPE = re.compile(
+    r"^\W*(?:what|which)\s+(?:exact\s+|specific\s+|particular\s+)?(?:types?|models?|class(?:es)?|"
+    r"variants?|makes?|versions?|designs?)\s+of\b",
+    re.IGNORECASE,
+)
+_DESIGNATION = re.compile(r"\b[A-Z]{1,4}-?\d+[A-Za-z]?\b|\b[A-Z][\w-]*-class\b")
 # "How much did they pledge / spend" wants an amount (a figure, money, a percentage), not the
 # count in "three topics".
 _ASKS_AMOUNT = re.compile(rf"^\W*{_ROUGHLY}how much\b", re.IGNORECASE)
@@ -478,6 +491,11 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     if _ASKS_WHY.search(part) and not _CAUSE.search(sentence):
         return False
     if _ASKS_PHRASE.search(part) and not _QUOTED.search(sentence):
+        return False
+    if _ASKS_TYPE.search(part) and not (
+        {m.group() for m in _DESIGNATION.finditer(sentence)}
+        - {m.group() for m in _DESIGNATION.finditer(asked)}
+    ):
         return False
     outcome = _ASKS_OUTCOME.search(part)
     if outcome and not (
@@ -810,6 +828,17 @@ def draft(
         if not parts
         else [True] * len(pool)
     )
+    if not parts and rarity is not None and _ASKS_PERSON.search(asking_sentence(question)):
+        # "Who was the expert quoted calling it a double miscalculation?": the name must come
+        # with the claim. When the passages hold the question's rarest words only beside an
+        # unnamed "a Chinese expert", a name found elsewhere answers some other question.
+        anchors = {t for t in terms(question) if rarity(t) >= ANCHOR_RARITY}
+        anchors &= {t for c in pool for t in c.terms}
+        if anchors:
+            fits = [
+                ok and bool(anchors & (c.terms | set(terms(c.before))))
+                for ok, c in zip(fits, pool, strict=True)
+            ]
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]
     if not ranked_full:
         return Draft("", True, 0.0, [])

@@ -680,3 +680,41 @@ def test_a_country_side_speaks_or_its_readout_does_and_so_called_is_no_speech() 
     assert side_voiced("US", released) and side_voiced("US", owned)
     assert not side_voiced("Japan", released)
     assert not side_voiced("Japan", so_called)
+
+
+def test_a_type_wants_its_designation_and_a_wish_is_no_outcome() -> None:
+    fighter = "What type of Chinese fighter locked its radar onto the Japanese jets?"
+    assert not answers_kind(
+        fighter, "Chinese fighters locked fire-control radar onto Japan's jets."
+    )
+    assert answers_kind(fighter, "Chinese J-15 fighters locked radar onto Japan's jets.")
+    frigate = "Which class of frigate did Australia pick?"
+    assert answers_kind(frigate, "Australia picked an upgraded Mogami-class frigate.")
+    signed = "Did Japan and New Zealand end up signing the ACSA before the end of the year?"
+    hoped = "Collins said she hoped Japan and New Zealand could conclude an ACSA by year end."
+    assert not answers_kind(signed, hoped)
+    assert answers_kind(signed, "Japan and New Zealand signed the ACSA in Tokyo on Dec. 3.")
+
+
+def test_who_said_it_needs_the_name_beside_the_claim(sample: Sample, embed) -> None:
+    passages = [
+        sample.passage("readouts", "double miscalculation"),
+        sample.passage("readouts", "The Global Times reported"),
+        sample.passage("seed", "Some Chinese experts reached"),
+        sample.passage("seed", 'so-called "strengthening'),
+        sample.passage("seed", "Zhang Junshe"),
+    ]
+    rare = {"doubl": 1.0, "miscalcul": 1.0, "missil": 0.5}
+
+    def rarity(term: str) -> float:
+        return rare.get(term, 0.3)
+
+    claim = (
+        "Who was the Chinese expert the Global Times quoted calling Japan's bid for US backing "
+        "over the radar row a double miscalculation?"
+    )
+    # Only "a Chinese expert" makes the claim: Zhang Junshe, named elsewhere, is not the answer.
+    assert draft(claim, passages, embed, rarity).abstained
+    asked = "Who was the expert the Global Times quoted on Japan accelerating missile production?"
+    result = draft(asked, passages, embed, rarity)
+    assert not result.abstained and "Zhang" in result.text
