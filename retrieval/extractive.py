@@ -90,6 +90,10 @@ _QUESTIONS = re.compile(r"(?<=\?)\s+(?=\S)")
 # "Who is he, what post does he hold, and …": a comma before a wh-word starts another question
 # when what comes before it is one too (not "According to the report, what …").
 _COMMA_WH = re.compile(r",\s+(?=(?:what|which|who|whom|when|where|why|how)\b)", re.IGNORECASE)
+_SETTING_WHEN = re.compile(
+    r"^\W*when\s+(?!(?:did|does|do|was|were|is|are|will|would|has|have|had|can|could|should)\b)",
+    re.IGNORECASE,
+)
 _ASKING = re.compile(
     r"^\W*(?:what|which|who|whom|whose|when|where|why|how|was|were|is|are|did|does|do|has|had|"
     r"can|could|will|would)\b",
@@ -383,13 +387,21 @@ class Draft:
 
 def question_parts(question: str) -> list[str]:
     """Split a question that asks several things ("…, and what …?", "…? How …?") into parts."""
-    parts = [p.strip(" ?") for q in _QUESTIONS.split(question) for p in _PARTS.split(q)]
+    # "How close is Taiwan to Yonaguni? Someone mentioned a number." asks one thing: a
+    # sentence that neither asks nor ends in "?" is context, not a part to answer.
+    asked = [
+        q for q in _QUESTIONS.split(question) if q.rstrip().endswith("?") or _ASKING.search(q)
+    ]
+    parts = [p.strip(" ?") for q in asked or [question] for p in _PARTS.split(q)]
     split: list[str] = []
     for part in parts:
         pieces = _COMMA_WH.split(part)
         # The first piece's last sentence must ask too: "He met X in KL. Who is he, what …".
         head = re.split(r"(?<=[.!])\s+", pieces[0])[-1]
-        if len(pieces) > 1 and all(_ASKING.search(p) for p in [head, *pieces[1:]]):
+        # "When Koizumi met Collins in KL, what pact did she want?" asks one thing: a "when"
+        # clause with no verb of asking after it is the setting.
+        asks = len(pieces) > 1 and not _SETTING_WHEN.search(head)
+        if asks and all(_ASKING.search(p) for p in [head, *pieces[1:]]):
             split.extend(pieces)
         else:
             split.append(part)

@@ -718,3 +718,20 @@ def test_who_said_it_needs_the_name_beside_the_claim(sample: Sample, embed) -> N
     asked = "Who was the expert the Global Times quoted on Japan accelerating missile production?"
     result = draft(asked, passages, embed, rarity)
     assert not result.abstained and "Zhang" in result.text
+
+
+def test_a_statement_or_a_when_clause_beside_the_question_is_no_part_of_it() -> None:
+    asked = "How close is Taiwan to Yonaguni? Someone mentioned a number in the radar coverage."
+    assert question_parts(asked) == ["How close is Taiwan to Yonaguni"]
+    setting = "When Singh landed in Malaysia, who was there to receive him?"
+    assert question_parts(setting) == [
+        "When Singh landed in Malaysia, who was there to receive him"
+    ]
+    assert question_parts("When did Koizumi take office, and was it his first trip?") == [
+        "When did Koizumi take office",
+        "was it his first trip",
+    ]
+    assert question_parts("Any direct quote? What did Marles say?") == [
+        "Any direct quote",
+        "What did Marles say",
+    ]
