@@ -79,6 +79,8 @@ PART_FLOOR = 0.28
 NEED_MARGIN = 0.02
 # A compared side's sentence is already held to that side's words, so it may score lower.
 SIDE_FLOOR = 0.2
+# The lift a side's sentence gets from the article that gave the other side.
+SAME_EVENT = 0.1
 # Two sentences this similar say the same thing (overlapping chunks, wire copy): keep one.
 DUPLICATE_COSINE = 0.9
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
@@ -597,10 +599,25 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     # …" is Japan speaking about China.
     voices = [alias for n in names for alias in _COUNTRY_VOICES.get(n.lower(), ())]
 
+    def own_verb(match: re.Match[str] | None) -> bool:
+        # "…back Japan, as the NATO example shows, Song added": the verb is Song's, not Japan's.
+        if match is None:
+            return False
+        last = re.findall(r"[\w.'’-]+", match.group()[: match.start("verb") - match.start()])
+        word = last[-1] if last else ""
+        return not (word[:1].isupper() and word not in who_words and word.lower() not in _TITLES)
+
+    who_words = set(names) | {"He", "She"}
+
     def speaks(text: str, who: Sequence[str]) -> bool:
         # "Hegseth told …", "Song Zhongping, another expert, said", "…, said Koizumi".
         return any(
-            re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,8}}?\W+{_SPEECH}", text)
+            any(
+                own_verb(m)
+                for m in re.finditer(
+                    rf"\b{re.escape(n)}\b(?:\W+\w+){{0,8}}?\W+(?P<verb>{_SPEECH})", text
+                )
+            )
             # "…, said Koizumi", but not "said Japan's claims were false" (Japan is the object).
             # Only titles may stand between: "would say if Hegseth pressed" is not Hegseth's.
             or re.search(
@@ -870,6 +887,13 @@ def draft(
         for k, (part, kind_of, side) in enumerate(parts, start=1):
             own = scores[k]
             blended = 0.5 * full + 0.5 * own
+            if side and chosen:
+                # Both sides of one comparison are about one event: a sentence from the article
+                # that gave the other side is likelier to be about it than another event's.
+                told = {passages[pool[j].passage].article_id for j in chosen}
+                blended = blended + SAME_EVENT * np.array(
+                    [passages[c.passage].article_id in told for c in pool], dtype=np.float32
+                )
             # A country's side is what its people or capital say, however the question puts it
             # ("Japan and China told different stories; how did the versions differ?").
             national = side.lower() in _COUNTRY_VOICES

@@ -735,3 +735,25 @@ def test_a_statement_or_a_when_clause_beside_the_question_is_no_part_of_it() -> 
         "Any direct quote",
         "What did Marles say",
     ]
+
+
+def test_another_speakers_verb_is_not_the_countrys() -> None:
+    song = Candidate(0, "The US may not back Japan, as NATO shows, Song added.", frozenset())
+    assert not speaker_named("What did Japan say about it?", song)
+    assert speaker_named("What did Song say about it?", song)
+    zhang = Candidate(0, "Zhang Junshe, a Chinese military affairs expert, said so.", frozenset())
+    assert speaker_named("What did Zhang Junshe say?", zhang)
+
+
+def test_both_sides_of_the_demo_comparison_come_from_one_event(sample: Sample, embed) -> None:
+    passages = [
+        sample.passage("seed", "readout released by the US Department of War"),
+        sample.passage("seed", "Song added"),
+        sample.passage("readouts", "The Global Times reported"),
+        sample.passage("seed", "Some Chinese experts reached"),
+    ]
+    result = draft("What did the US readout omit that Japan's included?", passages, embed)
+    said = " ".join(c.text for c in result.chosen)
+    assert "the Pentagon did not go into details" in said  # the US side
+    assert "Yomiuri Shimbun claimed that both sides confirmed" in said  # Japan's, same meeting
+    assert "Song added" not in said and "Dec. 12" not in said
