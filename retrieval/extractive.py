@@ -50,6 +50,9 @@ W_SEMANTIC = 0.4
 W_LEXICAL = 0.4
 W_CONTEXT = 0.1
 W_RANK = 0.1
+# A news lede sums up its whole article, so it matches any question about the story while
+# answering few: a specific sentence that scores nearly as well is the likelier answer.
+LEDE_PENALTY = 0.03
 # Even the commonest question word keeps some weight: "visit" is everywhere, yet an answer to
 # "what did the visit show?" should still be about a visit.
 RARITY_FLOOR = 0.2
@@ -375,6 +378,7 @@ class Candidate:
     terms: frozenset[str]
     before: str = ""  # the sentence just before it in its passage
     after: str = ""  # and the one just after
+    lede: bool = False  # the article's first sentence
 
 
 @dataclass(slots=True)
@@ -391,9 +395,7 @@ def question_parts(question: str) -> list[str]:
     """Split a question that asks several things ("…, and what …?", "…? How …?") into parts."""
     # "How close is Taiwan to Yonaguni? Someone mentioned a number." asks one thing: a
     # sentence that neither asks nor ends in "?" is context, not a part to answer.
-    asked = [
-        q for q in _QUESTIONS.split(question) if q.rstrip().endswith("?") or _ASKING.search(q)
-    ]
+    asked = [q for q in _QUESTIONS.split(question) if q.rstrip().endswith("?") or _ASKING.search(q)]
     parts = [p.strip(" ?") for q in asked or [question] for p in _PARTS.split(q)]
     split: list[str] = []
     for part in parts:
@@ -724,7 +726,8 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
                 continue
             before = texts[i - 1] if i else ""
             after = texts[i + 1] if i + 1 < len(texts) else ""
-            found.append(Candidate(rank, sentence, frozenset(sentence_terms), before, after))
+            lede = p.start == 0 and i == 0
+            found.append(Candidate(rank, sentence, frozenset(sentence_terms), before, after, lede))
     return found
 
 
@@ -741,6 +744,7 @@ def relevance(
     semantic = asked @ rows.T
     n = len(passages)
     rank_bonus = np.array([1.0 - c.passage / n for c in pool], dtype=np.float32)
+    ledes = np.array([c.lede for c in pool], dtype=np.float32)
     scores = np.zeros((len(queries), len(pool)), dtype=np.float32)
     passage_terms = [terms(p.text) for p in passages]
     for q, query in enumerate(queries):
@@ -749,7 +753,11 @@ def relevance(
         lexical = np.array([coverage(weights, c.terms) for c in pool], dtype=np.float32)
         ctx = np.array([context[c.passage] for c in pool], dtype=np.float32)
         scores[q] = (
-            W_SEMANTIC * semantic[q] + W_LEXICAL * lexical + W_CONTEXT * ctx + W_RANK * rank_bonus
+            W_SEMANTIC * semantic[q]
+            + W_LEXICAL * lexical
+            + W_CONTEXT * ctx
+            + W_RANK * rank_bonus
+            - LEDE_PENALTY * ledes
         )
     return scores, rows
 

@@ -17,6 +17,7 @@ from retrieval.extractive import (
     Candidate,
     answers_kind,
     asking_sentence,
+    candidates,
     draft,
     from_side,
     named_things,
@@ -757,3 +758,22 @@ def test_both_sides_of_the_demo_comparison_come_from_one_event(sample: Sample, e
     assert "the Pentagon did not go into details" in said  # the US side
     assert "Yomiuri Shimbun claimed that both sides confirmed" in said  # Japan's, same meeting
     assert "Song added" not in said and "Dec. 12" not in said
+
+
+def test_a_lede_that_sums_up_the_story_yields_to_the_sentence_that_answers(
+    sample: Sample, embed
+) -> None:
+    passages = [
+        sample.passage("lokmat", "B.N. Reddy"),
+        sample.passage("lokmat", "KUALA LUMPUR"),
+        sample.passage("lokmat", "Hegseth wrote on X"),
+    ]
+    assert passages[1].start == 0  # the article's opening chunk
+    result = draft(
+        "Who met Rajnath Singh when his plane landed in Malaysia before the ADMM-Plus?",
+        passages,
+        embed,
+    )
+    assert not result.abstained
+    assert "B.N. Reddy, met him on arrival" in result.chosen[0].text
+    assert not result.chosen[0].lede and any(c.lede for c in candidates(passages))
