@@ -247,6 +247,11 @@ def comparison_sides(question: str) -> list[str]:
         if n.removesuffix("'s").lower() not in _GENERIC_NAME_WORDS
     ]
     unique = list(dict.fromkeys(names))
+    if len(unique) != 2:
+        # "On the radar episode near Okinawa, how did Beijing's version differ from Tokyo's?":
+        # the sides are the two countries (or capitals), not every place named.
+        countries = [n for n in unique if n.lower() in NATIONS]
+        unique = countries if len({NATIONS[n.lower()] for n in countries}) == 2 else []
     return unique if len(unique) == 2 else []
 
 

@@ -6,6 +6,7 @@ from retrieval.models import Passage
 from retrieval.search import (
     HEAD_SLOT,
     Searcher,
+    comparison_sides,
     is_comparison,
     mentioned_publishers,
     plan_queries,
@@ -85,3 +86,10 @@ def test_each_retrievers_best_passage_stays_near_the_top_of_the_fusion() -> None
     # Plain reciprocal rank fusion would put it behind all twelve, out of the top 10.
     assert ranked.index("only-dense") <= HEAD_SLOT
     assert ranked[:HEAD_SLOT] == shared[:HEAD_SLOT]
+
+
+def test_the_sides_are_the_two_countries_when_more_places_are_named() -> None:
+    asked = "On the radar episode near Okinawa, how did Beijing's version differ from Tokyo's?"
+    assert comparison_sides(asked) == ["Beijing", "Tokyo"]
+    # Two names of one country are no comparison of sides.
+    assert comparison_sides("Near Okinawa, how did Beijing's account differ from China's?") == []
