@@ -309,11 +309,15 @@ _MEDIA_ATTRIBUTION = re.compile(
 # somebody named in the question.
 _ASKS_SPEAKER = re.compile(
     r"(?:^|,\s*)\W*(?i:what|how)\b(?:\s+[\w'’-]+){0,8}?\s+(?i:did|does|do)\s+"
-    r"(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)"
+    # "China's navy", "Japan's defense ministry": a country's institution speaks for it ("New
+    # Zealand's defence minister" is a role: the sentence names her, not her country).
+    r"(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*(?:['’]s\s+(?:[a-z]+\s+)?"
+    r"(?:navy|army|military|government|ministry|embassy|side|cabinet|administration|forces))?)"
     r"(?:\s+(?:in|of|at)\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*)?"
     r"(?:\s+(?i:actually|really|exactly|specifically|publicly|first|later|then))?"
     r"\s+(?i:use\s+to\s+)?"
-    r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add)\b"
+    r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add|"
+    r"explain|respond|react|justify)\b"
 )
 _COUNTRY_VOICES = {
     "japan": ("Japanese", "Tokyo"),

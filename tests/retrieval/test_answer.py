@@ -777,3 +777,17 @@ def test_a_lede_that_sums_up_the_story_yields_to_the_sentence_that_answers(
     assert not result.abstained
     assert "B.N. Reddy, met him on arrival" in result.chosen[0].text
     assert not result.chosen[0].lede and any(c.lede for c in candidates(passages))
+
+
+def test_a_countrys_institution_asked_for_must_be_the_one_explaining() -> None:
+    asked = "After the radar lock-on, how did China's navy explain what happened"
+    navy = Candidate(
+        0, "A spokesperson for the Chinese navy responded that Japan disrupted it.", frozenset()
+    )
+    takaichi = Candidate(0, "Takaichi said Chinese warplanes had locked their radars.", frozenset())
+    assert speaker_named(asked, navy)
+    assert not speaker_named(asked, takaichi)
+    # A role with its nationality is a person: the sentence names her, not her country.
+    role = "What pact did New Zealand's defence minister say she wanted?"
+    collins = Candidate(0, "Collins said she hoped to conclude an ACSA by year end.", frozenset())
+    assert speaker_named(role, collins)
