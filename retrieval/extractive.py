@@ -743,9 +743,21 @@ def relevance(
     rarity: Rarity | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score every candidate against every query; return (queries × candidates, vectors)."""
-    vectors = np.asarray(embed([*queries, *(c.text for c in pool)]), dtype=np.float32)
-    asked, rows = vectors[: len(queries)], vectors[len(queries) :]
+    # "He is due back in Japan on Jan. 18." says little alone: a sentence that opens with a
+    # pronoun is also read with the one before it, which names who "he" is.
+    linked = [i for i, c in enumerate(pool) if c.before and _PRONOUN_LED.match(c.text)]
+    texts = [
+        *queries,
+        *(c.text for c in pool),
+        *(f"{pool[i].before} {pool[i].text}" for i in linked),
+    ]
+    vectors = np.asarray(embed(texts), dtype=np.float32)
+    asked = vectors[: len(queries)]
+    rows = vectors[len(queries) : len(queries) + len(pool)]
     semantic = asked @ rows.T
+    if linked:
+        read_with = vectors[len(queries) + len(pool) :]
+        semantic[:, linked] = np.maximum(semantic[:, linked], asked @ read_with.T)
     n = len(passages)
     rank_bonus = np.array([1.0 - c.passage / n for c in pool], dtype=np.float32)
     ledes = np.array([c.lede for c in pool], dtype=np.float32)
@@ -766,6 +778,7 @@ def relevance(
     return scores, rows
 
 
+_PRONOUN_LED = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|The two)\b")
 _LEAD_CLAUSE = re.compile(
     r"^[^,?]{0,160},\s+(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE
 )

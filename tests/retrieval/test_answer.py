@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from retrieval.extractive import (
     new_names,
     question_parts,
     question_weights,
+    relevance,
     side_voiced,
     speaker_named,
 )
@@ -791,3 +793,16 @@ def test_a_countrys_institution_asked_for_must_be_the_one_explaining() -> None:
     role = "What pact did New Zealand's defence minister say she wanted?"
     collins = Candidate(0, "Collins said she hoped to conclude an ACSA by year end.", frozenset())
     assert speaker_named(role, collins)
+
+
+def test_a_sentence_opening_with_a_pronoun_is_read_with_the_one_before(
+    sample: Sample, embed
+) -> None:
+    passage = sample.passage("paparo", "He thanked Paparo")
+    [thanked] = [c for c in candidates([passage]) if c.text.startswith("He thanked Paparo")]
+    assert "Koizumi" in thanked.before  # the sentence that names who "he" is
+    alone = dataclasses.replace(thanked, before="")
+    asked = ["What did the Japanese defense minister Koizumi thank Admiral Paparo for?"]
+    with_before, _ = relevance(asked, [passage], [thanked], embed)
+    without, _ = relevance(asked, [passage], [alone], embed)
+    assert with_before[0][0] > without[0][0]
