@@ -897,7 +897,9 @@ def draft(
     if not ranked_full:
         return Draft("", True, 0.0, [])
     top = ranked_full[0]
-    best = float(full[top])
+    # The lede penalty orders sentences; whether to answer at all is judged without it.
+    raw = [LEDE_PENALTY if c.lede else 0.0 for c in pool]
+    best = float(full[top]) + raw[top]
     if best < ABSTAIN_BELOW:
         log.debug("extractive abstains: best relevance %.3f", best)
         return Draft("", True, best, [])
@@ -946,7 +948,9 @@ def draft(
             ]
             if answered is not None and not fresh:
                 continue
-            if not fresh or blended[fresh[0]] < (SIDE_FLOOR if side else PART_FLOOR):
+            if not fresh or blended[fresh[0]] + raw[fresh[0]] < (
+                SIDE_FLOOR if side else PART_FLOOR
+            ):
                 if side:
                     # One side of a comparison the passages don't voice is left out, not
                     # abstained on: "what did the US readout omit that Japan's included".
@@ -963,7 +967,7 @@ def draft(
         while len(chosen) < MAX_SENTENCES:
             best_i, best_gain = -1, 0.0
             for i in ranked_full:
-                if i in chosen or full[i] < best - FOLLOW_MARGIN or duplicate(i):
+                if i in chosen or full[i] + raw[i] < best - FOLLOW_MARGIN or duplicate(i):
                     continue
                 new = coverage(weights, pool[i].terms - covered)
                 if new >= MIN_NEW_COVERAGE and full[i] + new > best_gain:

@@ -806,3 +806,19 @@ def test_a_sentence_opening_with_a_pronoun_is_read_with_the_one_before(
     with_before, _ = relevance(asked, [passage], [thanked], embed)
     without, _ = relevance(asked, [passage], [alone], embed)
     assert with_before[0][0] > without[0][0]
+
+
+def test_the_lede_penalty_orders_sentences_but_never_makes_an_abstention(
+    sample: Sample, embed
+) -> None:
+    passages = [
+        sample.passage("paparo", "for about an hour"),
+        sample.passage("paparo", "He thanked Paparo"),
+        sample.passage("talks", "practical joint training"),
+    ]
+    assert passages[0].start == 0
+    asked = (
+        "How long did the defense minister's sit-down with the head of INDOPACOM in Hawaii last?"
+    )
+    result = draft(asked, passages, embed)
+    assert not result.abstained and "about an hour" in result.text
