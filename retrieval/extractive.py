@@ -184,6 +184,13 @@ _ASKS_PERSON = re.compile(
     rf"[\w-]+\s+){{0,3}}?(?:{_PERSON_ROLES}|{_THING_ROLES})\b)",
     re.IGNORECASE,
 )
+_ROLE_ASKED = re.compile(
+    r"^\W*(?:(?:which|what)\s+|who(?:'s|’s|\s+(?:is|was|are|were))\s+(?:the|an?)\s+|"
+    r"(?:what(?:'s|’s|\s+(?:is|was|were|are))\s+)?the\s+names?\s+of\s+(?:the\s+)?)"
+    r"(?:(?!(?:did|does|do|was|were|is|are|has|have|had|will|would|there|to)\b)[\w'’-]+\s+){0,5}?"
+    rf"(?:{_PERSON_ROLES}|{_THING_ROLES}|vessels?|models?)\b",
+    re.IGNORECASE,
+)
 _ROLE_CLAUSE = re.compile(
     rf"\b(?:{_PERSON_ROLES}|{_THING_ROLES})\s+(?:who|that)\s+(?P<clause>[\w'’-]+)",
     re.IGNORECASE,
@@ -356,7 +363,9 @@ _DOCUMENT = (
     r"(?:readouts?|statements?|versions?|accounts?|releases?|summar(?:y|ies)|communiqu[eé]s?)"
 )
 # Runs of capitalised words ("Katsuya Okada"), and the titles that precede names.
-_NAME_RUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*")
+_NAME_RUN = re.compile(
+    r"(?<![.!?]\s)(?<!^)\b(?:(?:[A-Z]\.)+\s+)?[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*"
+)
 _WORDS = re.compile(r"[\w'’-]+")
 _DEMONYM = re.compile(r"(?:ese|ian|ish|can|ean|ani|i)$")
 _TITLES = frozenset(
@@ -527,7 +536,10 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return True
     kinds = {kind for _, kind in named_things(sentence, asked)}
     # The role named right after "which"/"the name of" decides what kind of name fits.
-    head = part[:80]
+    # "Who was there to receive India's defence minister" asks for no minister: a role is asked
+    # only in "which …", "who is the …" or "the name of the …".
+    asked_role = _ROLE_ASKED.search(part)
+    head = asked_role.group() if asked_role else ""
     role = _PERSON_ROLE.search(head) or _THING_ROLE.search(head)
     unnamed = role and re.search(
         rf"\b(?:a|an|another|one)\s+(?:[\w-]+\s+){{0,3}}?{re.escape(role.group().lower())}",
@@ -886,8 +898,10 @@ def draft(
         # "Who was the expert quoted calling it a double miscalculation?": the name must come
         # with the claim. When the passages hold the question's rarest words only beside an
         # unnamed "a Chinese expert", a name found elsewhere answers some other question.
-        anchors = {t for t in terms(question) if rarity(t) >= ANCHOR_RARITY}
-        anchors &= {t for c in pool for t in c.terms}
+        rare = {t for t in terms(question) if rarity(t) >= ANCHOR_RARITY}
+        # A claim is two or more of them in one sentence; one rare word alone ("landed",
+        # "received") is as likely a paraphrase's miss as a sign of who said it.
+        anchors = {t for c in pool if len(rare & c.terms) >= 2 for t in rare & c.terms}
         if anchors:
             fits = [
                 ok and bool(anchors & (c.terms | set(terms(c.before))))

@@ -822,3 +822,28 @@ def test_the_lede_penalty_orders_sentences_but_never_makes_an_abstention(
     )
     result = draft(asked, passages, embed)
     assert not result.abstained and "about an hour" in result.text
+
+
+def test_a_role_is_asked_only_after_which_or_who_is_the_and_initials_are_a_name() -> None:
+    asked = "Who was there to receive India's defence minister when his plane landed?"
+    met = "Singh flew in; India's High Commissioner, B.N. Reddy, met him at Subang Airbase."
+    assert ("B N Reddy", "other") in named_things(met, asked)
+    assert answers_kind(asked, met)  # no "minister" asked for: the defence minister is Singh
+    role = "Who's the Japanese ambassador pushing Washington to back Takaichi?"
+    assert not answers_kind(role, "Washington offered support, Report.az said, citing the FT.")
+    assert answers_kind(role, "Ambassador Shigeo Yamada has urged Washington to speak up.")
+
+
+def test_one_rare_word_alone_is_no_claim_to_anchor_a_who_answer(sample: Sample, embed) -> None:
+    passages = [
+        sample.passage("lokmat", "B.N. Reddy"),
+        sample.passage("radar", "has accused"),  # "Japanese planes": one rare word, no claim
+    ]
+    rare = {"plane": 1.0, "receiv": 1.0, "land": 1.0}
+
+    def rarity(term: str) -> float:
+        return rare.get(term, 0.3)
+
+    asked = "Who was there to receive India's defence minister when his plane landed in Malaysia?"
+    result = draft(asked, passages, embed, rarity)
+    assert not result.abstained and "B.N. Reddy" in result.text
