@@ -160,8 +160,9 @@ _DATE = re.compile(
     r"(?:19|20)\d\d|\d{1,2}:\d\d)",
     re.IGNORECASE,
 )
+# The digit of a designation ("SM-3", "Block 2A", "F-35") counts nothing.
 _COUNT = re.compile(
-    r"\d+(?:[.,]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"(?<![\w-])\d+(?:[.,]\d+)*(?![\w])|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"dozens?|hundreds?|thousands?|millions?|billions?|first|second|third|fourth|fifth|sixth|"
     r"seventh|eighth|ninth|tenth|once|twice|several|single)\b",
     re.IGNORECASE,
@@ -252,7 +253,9 @@ _AMOUNT = re.compile(
 # A share is a percentage or a fraction, not any number ("three topics").
 _ASKS_SHARE = re.compile(
     r"^\W*(?:what|which)\s+(?:(?:was|is)\s+the\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?:share|percentage|percent|proportion|fraction)\b|^\W*(?:what|which)\s+%",
+    r"(?:share|percentage|percent|proportion|fraction)\b|^\W*(?:what|which)\s+%|"
+    # "What spending target as a share of GDP …"
+    r"^\W*(?:what|which)\b.*\bas\s+an?\s+(?:share|percentage|proportion|fraction)\b",
     re.IGNORECASE,
 )
 _SHARE = re.compile(r"%|\bper\s*cent\b|\bpercent\b|\b(?:half|third|quarter|fifth|tenth)s?\b", re.I)

@@ -847,3 +847,13 @@ def test_one_rare_word_alone_is_no_claim_to_anchor_a_who_answer(sample: Sample, 
     asked = "Who was there to receive India's defence minister when his plane landed in Malaysia?"
     result = draft(asked, passages, embed, rarity)
     assert not result.abstained and "B.N. Reddy" in result.text
+
+
+def test_a_designations_digit_is_no_count_and_as_a_share_of_wants_a_share() -> None:
+    count = "How many SM-3 Block IIA interceptors a year will they build?"
+    assert not answers_kind(count, "They agreed to talk about more Standard Missile-3 Block 2A.")
+    assert answers_kind(count, "They plan to build 24 of the interceptors a year.")
+    assert answers_kind("How many years does it run?", "They signed a 10-year framework.")
+    share = "What defense spending target as a share of GDP did Takaichi commit to?"
+    assert not answers_kind(share, "Hegseth praised Takaichi's promise to raise defense spending.")
+    assert answers_kind(share, "Takaichi pledged defense spending of 2% of GDP.")
