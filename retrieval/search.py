@@ -143,17 +143,27 @@ def balance(passages: list[Passage], k: int, max_per_article: int) -> list[Passa
     kept: list[Passage] = []
     kept_words: list[set[str]] = []
     per_article: dict[str, int] = {}
+    capped: list[tuple[Passage, set[str]]] = []
     for p in passages:
-        if per_article.get(p.article_id, 0) >= max_per_article:
-            continue
         bag = set(words(p.text))
         if any(_overlap(bag, other) >= NEAR_DUPLICATE for other in kept_words):
+            continue
+        if per_article.get(p.article_id, 0) >= max_per_article:
+            capped.append((p, bag))
             continue
         kept.append(p)
         kept_words.append(bag)
         per_article[p.article_id] = per_article.get(p.article_id, 0) + 1
         if len(kept) == k:
+            return kept
+    # The cap spreads the passages over articles when there are others to show; when there are
+    # not (a search filtered to one publisher), the article's further passages fill the rest.
+    for p, bag in capped:
+        if len(kept) == k:
             break
+        if not any(_overlap(bag, other) >= NEAR_DUPLICATE for other in kept_words):
+            kept.append(p)
+            kept_words.append(bag)
     return kept
 
 

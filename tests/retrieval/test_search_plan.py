@@ -6,6 +6,7 @@ from retrieval.models import Passage
 from retrieval.search import (
     HEAD_SLOT,
     Searcher,
+    balance,
     comparison_sides,
     is_comparison,
     mentioned_publishers,
@@ -93,3 +94,19 @@ def test_the_sides_are_the_two_countries_when_more_places_are_named() -> None:
     assert comparison_sides(asked) == ["Beijing", "Tokyo"]
     # Two names of one country are no comparison of sides.
     assert comparison_sides("Near Okinawa, how did Beijing's account differ from China's?") == []
+
+
+def test_the_per_article_cap_spreads_passages_but_never_leaves_slots_empty() -> None:
+    def passage(article: str, n: int) -> Passage:
+        text = f"{article} passage {n} " + " ".join(f"w{article}{n}x{i}" for i in range(8))
+        return Passage(f"{article}:{n}", article, text, 0, 1, 0.0)
+
+    ranked = [passage("a", 0), passage("a", 1), passage("a", 2), passage("b", 0), passage("a", 3)]
+    spread = balance(ranked, 4, 2)
+    assert [p.chunk_id for p in spread] == ["a:0", "a:1", "b:0", "a:2"]
+    # One article only (a search filtered to one publisher): all its passages, in rank order.
+    only = [passage("a", n) for n in range(5)]
+    assert [p.chunk_id for p in balance(only, 5, 3)] == [f"a:{n}" for n in range(5)]
+    # A near-duplicate stays out even when a slot is free.
+    twin = Passage("a:9", "a", only[0].text, 0, 1, 0.0)
+    assert len(balance([*only[:3], twin], 5, 2)) == 3
