@@ -804,6 +804,33 @@ _ORDER = re.compile(
 )
 
 
+_ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
+_CAPITAL_RUN = re.compile(r"\b[A-Z][a-z]+(?:(?:\s+|-)(?:(?:of|the|and|for)\s+)?[A-Z][a-z]+){1,4}")
+
+
+def spell_out_acronyms(question: str, texts: Sequence[str]) -> str:
+    """Add what the passages spell out for the question's acronyms: "LA" → "Los Angeles".
+
+    The words of "passing thru LA" and "In Los Angeles, he plans …" share nothing; the name
+    whose initials make the acronym does ("SDF" is "Self-Defense Forces").
+    """
+    acronyms = {a for a in _ACRONYM.findall(question) if a not in {"US", "UK"}}
+    if not acronyms:
+        return question
+    found: list[str] = []
+    for text in texts:
+        for run in _CAPITAL_RUN.finditer(text):
+            words = [w for w in re.split(r"[\s-]+", run.group()) if w[:1].isupper()]
+            initials = "".join(w[0] for w in words)
+            # The run may open with a word that is not part of the name: "In Los Angeles".
+            for start in range(len(words)):
+                if initials[start:] in acronyms and run.group() not in found:
+                    found.append(" ".join(words[start:]))
+                    break
+    spelled = [f for f in dict.fromkeys(found) if f.lower() not in question.lower()]
+    return f"{question} ({'; '.join(spelled)})" if spelled else question
+
+
 def asking_sentence(text: str) -> str:
     """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
 
@@ -885,7 +912,8 @@ def draft(
         return Draft("", True, 0.0, [])
     parts = needs(question, publishers)
     queries = [question, *(p for p, _, _ in parts)]
-    scores, vectors = relevance(queries, passages, pool, embed, rarity)
+    expanded = [spell_out_acronyms(q, [p.text for p in passages]) for q in queries]
+    scores, vectors = relevance(expanded, passages, pool, embed, rarity)
     full = scores[0]
     # The whole question's best sentence decides whether to answer at all; with one part it
     # must also hold the kind of thing asked for (a date for "when", a name for "who").

@@ -29,6 +29,7 @@ from retrieval.extractive import (
     relevance,
     side_voiced,
     speaker_named,
+    spell_out_acronyms,
 )
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
@@ -857,3 +858,16 @@ def test_a_designations_digit_is_no_count_and_as_a_share_of_wants_a_share() -> N
     share = "What defense spending target as a share of GDP did Takaichi commit to?"
     assert not answers_kind(share, "Hegseth praised Takaichi's promise to raise defense spending.")
     assert answers_kind(share, "Takaichi pledged defense spending of 2% of GDP.")
+
+
+def test_a_questions_acronym_is_spelled_out_from_the_passages() -> None:
+    texts = [
+        "In Los Angeles, he plans to visit a drone-related company.",
+        "They met at the Pentagon.",
+    ]
+    assert spell_out_acronyms("what was on his agenda in LA?", texts).endswith("(Los Angeles)")
+    forces = ["It would allow the Self-Defense Forces to exercise collective self-defense."]
+    assert "Self Defense Forces" in spell_out_acronyms("What would the SDF be allowed?", forces)
+    # No acronym, or none the passages spell out: the question stays as it is.
+    assert spell_out_acronyms("What did Koizumi say?", texts) == "What did Koizumi say?"
+    assert spell_out_acronyms("What did the FT say?", texts) == "What did the FT say?"
