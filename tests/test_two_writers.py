@@ -53,11 +53,14 @@ def _race(folder: Path, locked: bool) -> int | None:
     # Unlocked writers can crash each other (e.g. both creating the schema at once).
     if [w.wait(timeout=300) for w in writers] != [0, 0]:
         return None
-    # A damaged store can crash the reader outright (a segfault in Chroma's native code), so
-    # read it in a child process too and count any failure as "broken".
-    reader = subprocess.run(
-        [sys.executable, "-c", READER, str(path)], capture_output=True, text=True, timeout=300
-    )
+    # A damaged store can crash the reader outright (a segfault in Chroma's native code) or hang
+    # it, so read it in a child process too and count any failure, or a hang, as "broken".
+    try:
+        reader = subprocess.run(
+            [sys.executable, "-c", READER, str(path)], capture_output=True, text=True, timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        return None
     if reader.returncode != 0:
         return None
     return int(reader.stdout.strip().splitlines()[-1])
