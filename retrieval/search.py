@@ -168,7 +168,8 @@ def balance(passages: list[Passage], k: int, max_per_article: int) -> list[Passa
 
 
 _COMPARE = re.compile(
-    r"\b(compare|comparison|differ|difference|different|versus|vs\.?|omit|omitted|left out|"
+    r"\b(compare|comparison|differ|difference|different|versus|vs\.?|omit|omits|omitted|"
+    r"left out|leaves? out|leaving out|"
     # "…, while Tokyo said …" contrasts; "while he was in LA" only says when.
     r"each|both|whereas)\b|,\s*while\b",
     re.IGNORECASE,

@@ -195,3 +195,13 @@ def test_a_spelled_out_month_is_as_rare_as_the_abbreviation_chunks_use(indexed: 
     rarity = indexed.keyword.rarity
     assert rarity("jan") < 1.0  # the corpus writes "Jan. 15"
     assert rarity("january") == rarity("jan")
+
+
+def test_the_demo_question_answers_with_both_readouts(indexed: Runtime) -> None:
+    answer = service(indexed).answer(
+        "What did the US readout leave out that Japan's readout included?"
+    )
+    assert not answer.abstained
+    assert "the Pentagon did not go into details" in answer.text  # what the US left out
+    assert "Japanese Ministry of Defense" in answer.text  # what Japan's readout said
+    assert_exact(indexed, answer)

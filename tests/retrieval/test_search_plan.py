@@ -110,3 +110,9 @@ def test_the_per_article_cap_spreads_passages_but_never_leaves_slots_empty() -> 
     # A near-duplicate stays out even when a slot is free.
     twin = Passage("a:9", "a", only[0].text, 0, 1, 0.0)
     assert len(balance([*only[:3], twin], 5, 2)) == 3
+
+
+def test_leaving_out_compares_like_omitting() -> None:
+    assert is_comparison("What did the US readout leave out that Japan's readout included?")
+    assert is_comparison("What does the Kyodo story leave out?")
+    assert not is_comparison("When did Koizumi leave for the United States?")
