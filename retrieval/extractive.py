@@ -620,10 +620,8 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     # …" is Japan speaking about China.
     voices = [alias for n in names for alias in _COUNTRY_VOICES.get(n.lower(), ())]
 
-    def own_verb(match: re.Match[str] | None) -> bool:
+    def own_verb(match: re.Match[str]) -> bool:
         # "…back Japan, as the NATO example shows, Song added": the verb is Song's, not Japan's.
-        if match is None:
-            return False
         last = re.findall(r"[\w.'’-]+", match.group()[: match.start("verb") - match.start()])
         word = last[-1] if last else ""
         return not (word[:1].isupper() and word not in who_words and word.lower() not in _TITLES)
@@ -824,7 +822,7 @@ def spell_out_acronyms(question: str, texts: Sequence[str]) -> str:
             initials = "".join(w[0] for w in words)
             # The run may open with a word that is not part of the name: "In Los Angeles".
             for start in range(len(words)):
-                if initials[start:] in acronyms and run.group() not in found:
+                if initials[start:] in acronyms:
                     found.append(" ".join(words[start:]))
                     break
     spelled = [f for f in dict.fromkeys(found) if f.lower() not in question.lower()]

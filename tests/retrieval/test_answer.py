@@ -700,6 +700,11 @@ def test_a_type_wants_its_designation_and_a_wish_is_no_outcome() -> None:
     assert answers_kind(signed, "Japan and New Zealand signed the ACSA in Tokyo on Dec. 3.")
 
 
+def rarities(rare: dict[str, float]) -> Any:
+    """Return a rarity function: these stems as given, every other term common (0.3)."""
+    return lambda term: rare.get(term, 0.3)
+
+
 def test_who_said_it_needs_the_name_beside_the_claim(sample: Sample, embed) -> None:
     passages = [
         sample.passage("readouts", "double miscalculation"),
@@ -708,11 +713,7 @@ def test_who_said_it_needs_the_name_beside_the_claim(sample: Sample, embed) -> N
         sample.passage("seed", 'so-called "strengthening'),
         sample.passage("seed", "Zhang Junshe"),
     ]
-    rare = {"doubl": 1.0, "miscalcul": 1.0, "missil": 0.5}
-
-    def rarity(term: str) -> float:
-        return rare.get(term, 0.3)
-
+    rarity = rarities({"doubl": 1.0, "miscalcul": 1.0, "missil": 0.5})
     claim = (
         "Who was the Chinese expert the Global Times quoted calling Japan's bid for US backing "
         "over the radar row a double miscalculation?"
@@ -840,11 +841,7 @@ def test_one_rare_word_alone_is_no_claim_to_anchor_a_who_answer(sample: Sample, 
         sample.passage("lokmat", "B.N. Reddy"),
         sample.passage("radar", "has accused"),  # "Japanese planes": one rare word, no claim
     ]
-    rare = {"plane": 1.0, "receiv": 1.0, "land": 1.0}
-
-    def rarity(term: str) -> float:
-        return rare.get(term, 0.3)
-
+    rarity = rarities({"plane": 1.0, "receiv": 1.0, "land": 1.0})
     asked = "Who was there to receive India's defence minister when his plane landed in Malaysia?"
     result = draft(asked, passages, embed, rarity)
     assert not result.abstained and "B.N. Reddy" in result.text
