@@ -117,11 +117,18 @@ class Searcher:
                 filters = replace(base, publisher=side.publisher)
             rankings.append(self.search(query, replace(options, filters=filters)))
         if len(plans) == 2 and plans[0][1] is not None and plans[1][1] is None:
-            # One publisher's account: its passages first, then the rest of the corpus.
+            # One publisher's account: its passages first, then the rest of the corpus. The
+            # question asked for that account, so the per-article cap does not cut it short
+            # ("according to the FT report, what was lacking …" is answered across the report);
+            # one place stays for the rest, in case the publisher was misread.
             first, rest = rankings
-            seen = {p.chunk_id for p in first}
-            merged = [*first, *(p for p in rest if p.chunk_id not in seen)]
-            return balance(merged, options.k, options.max_per_article)
+            own = balance(first, max(1, options.k - 1), options.k)
+            seen = {p.chunk_id for p in own}
+            others = balance(
+                [p for p in rest if p.chunk_id not in seen], options.k, options.max_per_article
+            )
+            # Near-duplicates across the two (wire copy) are still collapsed.
+            return balance([*own, *others], options.k, options.k)
         return interleave(rankings, options.k, options.max_per_article)
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
@@ -168,7 +175,8 @@ def balance(passages: list[Passage], k: int, max_per_article: int) -> list[Passa
 
 
 _COMPARE = re.compile(
-    r"\b(compare|comparison|differ|difference|different|versus|vs\.?|omit|omits|omitted|"
+    r"\b(compar(?:e|es|ed|ing|ison)|differ(?:s|ed|ing)?|differences?|different|versus|vs\.?|"
+    r"omit|omits|omitted|"
     r"left out|leaves? out|leaving out|"
     # "…, while Tokyo said …" contrasts; "while he was in LA" only says when.
     r"each|both|whereas)\b|,\s*while\b",

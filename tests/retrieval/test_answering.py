@@ -100,6 +100,15 @@ def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
     )
     assert kyodo[0].publisher == "Kyodo News (via Japan Today)"
     assert len({p.publisher for p in kyodo}) > 1  # then the rest of the corpus
+    # The account asked for is not cut short by the per-article cap; one place stays for the rest.
+    ft = indexed.searcher.retrieve(
+        "According to the Financial Times report carried by Report.az, what was lacking in "
+        "Washington's response to Japan's row with China?",
+        SearchOptions(k=6, max_per_article=3),
+    )
+    report_az = [p for p in ft if p.publisher.startswith("Report.az")]
+    assert len(report_az) > 3 and len(report_az) < len(ft)
+    assert ft[: len(report_az)] == report_az
     focus = indexed.searcher.retrieve(
         "What did Kyodo report about the workout?",
         SearchOptions(k=5, filters=Filters(publisher="Focus")),
