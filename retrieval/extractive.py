@@ -1021,5 +1021,37 @@ def draft(
             covered |= pool[best_i].terms
     if not chosen:
         return Draft("", True, best, [])
-    picked = [pool[i] for i in chosen]
+    picked = [pool[i] for i in with_antecedents(chosen, pool)]
     return Draft(" ".join(c.text for c in picked), False, best, picked)
+
+
+# "Such a pact would let …", "This detail reflects …": a sentence that points back at the one
+# before it, besides the pronoun-led ones.
+_REFERS_BACK = re.compile(
+    r"(?:He|She|It|They|His|Her|Its|Their|The two|Such|This|That|These|Those)\b"
+)
+
+
+def with_antecedents(chosen: Sequence[int], pool: Sequence[Candidate]) -> list[int]:
+    """Put before each chosen sentence that points back ("He is due back …") the one it points to.
+
+    Alone, "Such a pact would let them exchange fuel" leaves the reader asking which pact; the
+    sentence before it in its passage names it, and cites the same passage.
+    """
+    out: list[int] = []
+    for i in chosen:
+        c = pool[i]
+        if c.before and _REFERS_BACK.match(c.text):
+            j = next(
+                (
+                    j
+                    for j, o in enumerate(pool)
+                    if o.passage == c.passage and o.text == c.before and o.after == c.text
+                ),
+                None,
+            )
+            if j is not None and j not in out and j not in chosen:
+                out.append(j)
+        if i not in out:
+            out.append(i)
+    return out

@@ -72,6 +72,7 @@ SAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "corpus"
 FILES = {
     "seed": "000_20936f9da8db826c.txt",
     "lokmat": "2025-10-31_lokmat-times-ians_rajnath-singh-hegseth-sign-10-year-framework.md",
+    "nation": "2025-11-02_nation-thailand_koizumi-collins-frigate-talks-kuala-lumpur.md",
     "radar": "2025-12-08_voice-of-vienna_japan-accuses-chinese-jets-of-radar-lock.md",
     "readouts": "2025-12-12_global-times_koizumi-hegseth-call-readouts-differ.md",
     "preview": "2026-01-09_kyodo-japan-today_koizumi-to-visit-us-next-week.md",  # adversarial

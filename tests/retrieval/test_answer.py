@@ -30,6 +30,7 @@ from retrieval.extractive import (
     side_voiced,
     speaker_named,
     spell_out_acronyms,
+    with_antecedents,
 )
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
@@ -868,3 +869,16 @@ def test_a_questions_acronym_is_spelled_out_from_the_passages() -> None:
     # No acronym, or none the passages spell out: the question stays as it is.
     assert spell_out_acronyms("What did Koizumi say?", texts) == "What did Koizumi say?"
     assert spell_out_acronyms("What did the FT say?", texts) == "What did the FT say?"
+
+
+def test_a_sentence_pointing_back_comes_with_the_one_it_points_to(sample: Sample, embed) -> None:
+    passage = sample.passage("nation", "Such a pact")
+    pool = candidates([passage])
+    such = next(i for i, c in enumerate(pool) if c.text.startswith("Such a pact"))
+    named = next(i for i, c in enumerate(pool) if "ACSA" in c.text)
+    assert with_antecedents([such], pool) == [named, such]
+    assert with_antecedents([named], pool) == [named]  # names its own subject
+    assert with_antecedents([named, such], pool) == [named, such]  # never twice
+    asked = "When Koizumi met the New Zealand defence minister, what pact did she want finished?"
+    result = draft(asked, [passage], embed)
+    assert not result.abstained and "ACSA" in result.text
