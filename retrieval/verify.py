@@ -239,6 +239,13 @@ MONTH_ABBREVIATIONS = {
 }  # fmt: skip
 
 
+# "Adm. Samuel Paparo" is the admiral a question asks about: a title's abbreviation is its word.
+TITLE_ABBREVIATIONS = {
+    "Adm": "Admiral", "Gen": "General", "Lt": "Lieutenant", "Col": "Colonel", "Capt": "Captain",
+    "Cmdr": "Commander", "Sgt": "Sergeant", "Gov": "Governor", "Sen": "Senator",
+}  # fmt: skip
+
+
 def terms(text: str) -> dict[str, float]:
     """Return the stemmed content terms of ``text`` with their weights."""
     found: dict[str, float] = {}
@@ -250,6 +257,7 @@ def terms(text: str) -> dict[str, float]:
     ]
     raw = [t.strip("'’-") for t in raw]
     raw = [t.removesuffix("'s").removesuffix("’s") for t in raw if t]
+    raw = [TITLE_ABBREVIATIONS.get(t, t) for t in raw]
     stems = _stemmer().stemWords([t.lower() for t in raw])
     for token, stem in zip(raw, stems, strict=True):
         lower = MONTH_ABBREVIATIONS.get(token, token.lower())

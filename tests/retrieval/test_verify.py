@@ -191,6 +191,14 @@ def test_an_abbreviated_month_is_the_same_term_as_the_spelled_out_one() -> None:
     assert "may" not in terms("May he return?")
 
 
+def test_an_abbreviated_title_is_the_same_term_as_the_word() -> None:
+    from retrieval.verify import terms
+
+    asked = terms("Who is the admiral Koizumi met?")
+    assert set(asked) <= set(terms("Koizumi met Adm. Samuel Paparo."))
+    assert set(terms("Gen. Brown and Lt. Col. Smith")) >= set(terms("general lieutenant colonel"))
+
+
 def test_words_moved_to_another_speaker_are_not_supported(sample: Sample, embed) -> None:
     experts = "Some Chinese experts reached by the Global Times on Friday said"
     passages = [sample.passage("seed", experts), sample.passage("seed", ZHANG_PHRASE)]
