@@ -979,7 +979,12 @@ def draft(
                     for ok, c in zip(kind, pool, strict=True)
                 ]
             ranked = [int(i) for i in np.argsort(-blended) if kind[int(i)]]
-            answered = max((float(own[j]) for j in chosen if kind[j]), default=None)
+            # A side of a comparison is not answered by the sentence that answered another side.
+            answered = (
+                None
+                if side and chosen
+                else max((float(own[j]) for j in chosen if kind[j]), default=None)
+            )
             # A sentence already chosen answers this need unless another is clearly better at
             # it by the need's own score (the whole question's score favours the first choice).
             fresh = [

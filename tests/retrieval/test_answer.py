@@ -882,3 +882,19 @@ def test_a_sentence_pointing_back_comes_with_the_one_it_points_to(sample: Sample
     asked = "When Koizumi met the New Zealand defence minister, what pact did she want finished?"
     result = draft(asked, [passage], embed)
     assert not result.abstained and "ACSA" in result.text
+
+
+def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, embed) -> None:
+    # The lede mentions both readouts, so it used to count as answering both sides.
+    passages = [
+        sample.passage("readouts", "The Global Times reported"),
+        sample.passage("readouts", "named no specific incident"),
+        sample.passage("preview", "phone talks in December"),
+    ]
+    asked = (
+        "For the December phone call, what was in Japan's readout that the US Department of "
+        "War's version left out, per Global Times?"
+    )
+    said = " ".join(c.text for c in draft(asked, passages, embed).chosen)
+    assert "serious concerns," in said  # Japan's side
+    assert "named no specific incident" in said  # the US side, a sentence of its own
