@@ -100,7 +100,9 @@ _SETTING_WHEN = re.compile(
     re.IGNORECASE,
 )
 _ASKING = re.compile(
-    r"^\W*(?:what|which|who|whom|whose|when|where|why|how|was|were|is|are|did|does|do|has|had|"
+    # "To what share of GDP?", "On which day …": a preposition may lead a wh-word.
+    r"^\W*(?:(?:(?:to|by|at|in|on|of|for|from|with|since|until)\s+)?"
+    r"(?:what|which|who|whom|whose|when|where|why|how)|was|were|is|are|did|does|do|has|had|"
     r"can|could|will|would)\b",
     re.IGNORECASE,
 )
@@ -200,7 +202,7 @@ _ROLE_CLAUSE = re.compile(
 # or another word of one ("pledged", "reaffirmed", "a joint statement") and is no preview of
 # talks still to come ("they will hold the 57th SCM").
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:did|have|has|had)\b(?:\s+[\w'’-]+){1,6}?\s+(?P<verb>agre|decid|sign|conclud|adopt|"
+    r"\b(?:did|have|has|had)\b(?:\s+[\w'’-]+){1,9}?\s+(?P<verb>agre|decid|sign|conclud|adopt|"
     r"approv|settl)\w*",
     re.IGNORECASE,
 )
@@ -252,7 +254,8 @@ _AMOUNT = re.compile(
 )
 # A share is a percentage or a fraction, not any number ("three topics").
 _ASKS_SHARE = re.compile(
-    r"^\W*(?:what|which)\s+(?:(?:was|is)\s+the\s+)?(?:[\w-]+\s+){0,2}?"
+    # "To what share of GDP?", "By what percentage …": a preposition may lead.
+    r"^\W*(?:(?:to|by|at|of|in)\s+)?(?:what|which)\s+(?:(?:was|is)\s+the\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:share|percentage|percent|proportion|fraction)\b|^\W*(?:what|which)\s+%|"
     # "What spending target as a share of GDP …"
     r"^\W*(?:what|which)\b.*\bas\s+an?\s+(?:share|percentage|proportion|fraction)\b",

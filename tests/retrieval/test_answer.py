@@ -898,3 +898,17 @@ def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, em
     said = " ".join(c.text for c in draft(asked, passages, embed).chosen)
     assert "serious concerns," in said  # Japan's side
     assert "named no specific incident" in said  # the US side, a sentence of its own
+
+
+def test_a_question_led_by_a_preposition_still_asks_its_kind() -> None:
+    # "By what percentage …" asks a share as "What percentage …" does; the statement before it
+    # is context, not the asking sentence.
+    asked = "The ministry said the budget would grow. By what percentage?"
+    assert asking_sentence(asked) == "By what percentage?"
+    assert not answers_kind(asking_sentence(asked), "The ministry said the budget would grow.")
+    assert answers_kind(asking_sentence(asked), "The budget will grow by 9.4% next year.")
+    assert asking_sentence("On which day did they sign it?") == "On which day did they sign it?"
+    # An outcome asked with many words between "did" and its verb is still an outcome.
+    signed = "Did the two navies actually get the new pact signed in the end?"
+    assert not answers_kind(signed, "The navies hoped they could conclude the pact by March.")
+    assert answers_kind(signed, "The two navies signed the pact in Manila on Monday.")
