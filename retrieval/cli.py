@@ -6,13 +6,16 @@ import argparse
 import functools
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from retrieval.errors import ReadoutError
 from retrieval.runtime import Runtime
 from retrieval.search import SearchOptions
 from retrieval.settings import RetrievalSettings
 from retrieval.store import Filters
+
+if TYPE_CHECKING:
+    from retrieval.evaluation import Question
 
 
 def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
@@ -193,6 +196,21 @@ def print_answer(answer: Any) -> None:
         console.print(f"\n{total:.2f} s", style="dim")
 
 
+def _gold_articles(runtime: Runtime, questions: list[Question]) -> dict[str, str]:
+    """Return the text of each indexed article a gold quote names, by source file name."""
+    from pathlib import Path
+
+    names = {Path(g["file"]).name for q in questions for g in q.gold if g.get("file")}
+    texts: dict[str, str] = {}
+    for record in runtime.store.records().values():
+        name = Path(record.source).name
+        if name in names and name not in texts:
+            article = runtime.store.get_article(record.id)
+            if article is not None:
+                texts[name] = article.text
+    return texts
+
+
 def ask_command(args: argparse.Namespace, settings: RetrievalSettings | None = None) -> int:
     """Run ``readout ask``."""
     settings = _with_llm(settings or RetrievalSettings(), args.llm)
@@ -220,16 +238,24 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     """Run ``readout eval``."""
     from pathlib import Path
 
-    from retrieval.evaluation import evaluate, load_questions
+    from retrieval.evaluation import evaluate, gold_problems, load_questions
 
     settings = _with_llm(settings or RetrievalSettings(), args.llm)
+    problems: list[str] = []
     try:
-        questions = load_questions(Path(args.file))
-    except (OSError, ValueError, KeyError) as exc:
-        return _fail("eval", exc)
+        questions = load_questions(Path(args.file), problems)
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail("eval", ReadoutError(f"cannot read {args.file}: {exc}"))
+    if not questions:
+        why = f" ({problems[0]})" if problems else ""
+        return _fail("eval", ReadoutError(f"{args.file} holds no usable question{why}"))
     base = Runtime(settings)
     results: dict[str, Any] = {"llm": settings.llm, "questions": len(questions), "modes": {}}
     try:
+        problems += gold_problems(questions, _gold_articles(base, questions))
+        for problem in problems:
+            print(f"readout eval: warning: {problem}", file=sys.stderr)
+        results["warnings"] = problems
         for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
             runtime = Runtime(
                 settings.model_copy(update={"search_mode": mode}), embedder=base.embedder

@@ -10,11 +10,12 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from retrieval.errors import ReadoutError
 from retrieval.models import Answer, Passage
 
 MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>|<#\d+>")
@@ -40,28 +41,89 @@ class Question:
         return self.type != "unanswerable"
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Read a JSONL question set."""
-    questions = []
+def load_questions(path: Path, problems: list[str] | None = None) -> list[Question]:
+    """Read a JSONL question set; a malformed line raises, or is skipped and told in ``problems``.
+
+    A question set is written by hand: a stray comma or a flat keyword list should cost one
+    question and a message naming its line, not the whole run.
+    """
+    questions: list[Question] = []
+    seen: dict[str, int] = {}
     for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        raw = json.loads(line)
-        forbidden = list(raw.get("forbidden", []))
-        notes = _FORBIDDEN_IN_NOTES.search(str(raw.get("notes", "")))
-        if notes:
-            forbidden += [a or b for a, b in _QUOTED.findall(notes.group(1))]
-        questions.append(
-            Question(
-                id=str(raw.get("id", f"q{n}")),
-                question=str(raw["question"]),
-                type=str(raw.get("type", "factual")),
-                answer_keywords=[list(group) for group in raw.get("answer_keywords", [])],
-                gold=list(raw.get("gold", [])),
-                forbidden=forbidden,
-            )
-        )
+        try:
+            question = _question(line, n)
+            if question.id in seen:
+                raise ValueError(f"id {question.id!r} already used on line {seen[question.id]}")
+        except ValueError as exc:
+            message = f"{path.name} line {n}: {exc}"
+            if problems is None:
+                raise ReadoutError(message) from None
+            problems.append(f"{message}; skipped")
+            continue
+        seen[question.id] = n
+        questions.append(question)
     return questions
+
+
+def _question(line: str, n: int) -> Question:
+    """Parse one line of a question set; ValueError says what is wrong with it."""
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(raw, dict):
+        raise ValueError("not a JSON object")
+    text = raw.get("question")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError('no "question" text')
+    groups = raw.get("answer_keywords", [])
+    if not isinstance(groups, list) or not all(
+        isinstance(g, list) and g and all(isinstance(a, str) and a.strip() for a in g)
+        for g in groups
+    ):
+        raise ValueError(
+            '"answer_keywords" must be a list of groups, each a list of alternatives '
+            '(e.g. [["fourth", "4th"], ["radar"]])'
+        )
+    gold = raw.get("gold", [])
+    if not isinstance(gold, list) or not all(
+        isinstance(g, dict) and isinstance(g.get("quote"), str) and g["quote"].strip() for g in gold
+    ):
+        raise ValueError('"gold" must be a list of {"file": …, "quote": …} objects')
+    forbidden = list(raw.get("forbidden", []))
+    notes = _FORBIDDEN_IN_NOTES.search(str(raw.get("notes", "")))
+    if notes:
+        forbidden += [a or b for a, b in _QUOTED.findall(notes.group(1))]
+    return Question(
+        id=str(raw.get("id", f"q{n}")),
+        question=text,
+        type=str(raw.get("type", "factual")),
+        answer_keywords=[list(group) for group in groups],
+        gold=list(gold),
+        forbidden=forbidden,
+    )
+
+
+def gold_problems(questions: Iterable[Question], articles: Mapping[str, str]) -> list[str]:
+    """Return the gold quotes no indexed article holds (``articles``: source file name → text).
+
+    A gold quote that is not in its article scores every retriever 0 on that question, which
+    reads as a retrieval miss; said plainly, it is a typo or an article not ingested.
+    """
+    texts = {name: normalise(text) for name, text in articles.items()}
+    found: list[str] = []
+    for q in questions:
+        for g in q.gold:
+            name = Path(g.get("file", "")).name
+            if not name:
+                continue  # no file named: any article may hold it
+            if name not in texts:
+                found.append(f"{q.id}: gold file {name!r} is not in the index")
+            elif normalise(g["quote"]) not in texts[name]:
+                found.append(f"{q.id}: gold quote {g['quote'][:60]!r} is not in {name!r}")
+    return found
 
 
 def normalise(text: str) -> str:
@@ -140,7 +202,9 @@ def _summarise(cases: list[_Case]) -> dict[str, Any]:
     if with_answers:
         summary.update(
             {
-                "keyword_accuracy": _mean([float(bool(c.keyword)) for c in answerable]),
+                "keyword_accuracy": _mean(
+                    [float(c.keyword) for c in answerable if c.keyword is not None]
+                ),
                 "citation_precision": round(sum(c.citation_hits for c in answerable) / citations, 4)
                 if citations
                 else None,
@@ -179,7 +243,11 @@ def evaluate(
             case.seconds = time.perf_counter() - began
             case.abstained = result.abstained
             if q.answerable:
-                case.keyword = not result.abstained and keywords_ok(result.text, q.answer_keywords)
+                # A question with no keywords (an injection probe) has no right words to find.
+                if q.answer_keywords:
+                    case.keyword = not result.abstained and keywords_ok(
+                        result.text, q.answer_keywords
+                    )
                 by_chunk = {p.chunk_id: p for p in result.passages}
                 for c in result.citations:
                     case.citations += 1

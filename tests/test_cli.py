@@ -69,6 +69,39 @@ def test_ingest_sources_search_ask_json(tmp_path: Path) -> None:
     answers = [json.loads(line) for line in lines.stdout.splitlines()]
     assert [a["question"] for a in answers] == ["What did Zhang Junshe say?", "Who is Paparo?"]
 
+    # `readout eval` on a hand-written set: a broken line and a mistyped gold quote are
+    # reported with what to fix, and the rest is scored.
+    cases = [
+        {
+            "id": "z1",
+            "question": "What did Zhang Junshe say Japan was really after in seeking US support?",
+            "type": "factual",
+            "answer_keywords": [["missile", "weapon"]],
+            "gold": [{"file": SAMPLE.name, "quote": "accelerate the production of missiles"}],
+        },
+        {"id": "z2", "question": "What is the boiling point of mercury?", "type": "unanswerable"},
+    ]
+    typo = {**cases[0], "id": "z3", "gold": [{"file": SAMPLE.name, "quote": "production of tanks"}]}
+    questions = tmp_path / "questions.jsonl"
+    lines_out = [json.dumps(cases[0]), '{"id": "z9", "question": ', json.dumps(cases[1])]
+    questions.write_text("\n".join([*lines_out, json.dumps(typo)]) + "\n", "utf-8")
+    scored = run(data, "eval", str(questions), "--json", "--modes", "bm25,hybrid")
+    assert scored.returncode == 0, scored.stderr
+    report = json.loads(scored.stdout)
+    assert report["questions"] == 3
+    assert any("line 2: not JSON" in w for w in report["warnings"])
+    assert any(w.startswith("z3: gold quote 'production of tanks'") for w in report["warnings"])
+    assert "warning: questions.jsonl line 2" in scored.stderr
+    for mode in ("bm25", "hybrid"):
+        overall = report["modes"][mode]["overall"]
+        assert overall["recall@5"] == 0.5, mode  # z1's quote found; z3's is in no article
+        assert overall["abstention_recall"] == 1.0, mode
+        assert {f["id"] for f in report["modes"][mode]["failures"]} <= {"z1", "z3"}
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("not json\n", "utf-8")
+    nothing = run(data, "eval", str(empty))
+    assert nothing.returncode == 2 and "holds no usable question" in nothing.stderr
+
 
 def test_run_level_failures_exit_non_zero(tmp_path: Path) -> None:
     no_sources = run(tmp_path / "data", "ingest")
