@@ -252,6 +252,17 @@ _AMOUNT = re.compile(
     r"yen|won|euros?|pounds?|rupees?|double[ds]?|tripled?|half)\b",
     re.IGNORECASE,
 )
+# "Which edition of the forum", "what round of talks": the answer is an ordinal ("the 12th").
+_ASKS_ORDINAL = re.compile(
+    r"^\W*(?:(?:to|by|at|in|on|of|for)\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:edition|iteration|round|session|instal?lment|meeting\s+number)\s+of\b",
+    re.IGNORECASE,
+)
+_ORDINAL = re.compile(
+    r"\b\d+(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+    r"tenth|eleventh|twelfth|\w+teenth|\w+tieth)\b",
+    re.IGNORECASE,
+)
 # A share is a percentage or a fraction, not any number ("three topics").
 _ASKS_SHARE = re.compile(
     # "To what share of GDP?", "By what percentage …": a preposition may lead.
@@ -517,6 +528,8 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     if _ASKS_COUNT.search(part) and not _count_tokens(sentence) - _count_tokens(asked):
         return False
     if _ASKS_SHARE.search(part) and not _SHARE.search(sentence):
+        return False
+    if _ASKS_ORDINAL.search(part) and not _ORDINAL.search(sentence):
         return False
     if _ASKS_AMOUNT.search(part) and not _AMOUNT.search(
         re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", _DATE.sub(" ", sentence))

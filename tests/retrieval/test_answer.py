@@ -912,3 +912,10 @@ def test_a_question_led_by_a_preposition_still_asks_its_kind() -> None:
     signed = "Did the two navies actually get the new pact signed in the end?"
     assert not answers_kind(signed, "The navies hoped they could conclude the pact by March.")
     assert answers_kind(signed, "The two navies signed the pact in Manila on Monday.")
+
+
+def test_which_edition_wants_an_ordinal() -> None:
+    asked = "Which edition of the regional security dialogue was held in Singapore?"
+    assert not answers_kind(asked, "The regional security dialogue was held in Singapore in June.")
+    assert answers_kind(asked, "The 22nd regional security dialogue opened in Singapore.")
+    assert answers_kind(asked, "It was the twentieth such dialogue held in Singapore.")
