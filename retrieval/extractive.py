@@ -202,8 +202,10 @@ _ROLE_CLAUSE = re.compile(
 # or another word of one ("pledged", "reaffirmed", "a joint statement") and is no preview of
 # talks still to come ("they will hold the 57th SCM").
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:did|have|has|had)\b(?:\s+[\w'’-]+){1,9}?\s+(?P<verb>agre|decid|sign|conclud|adopt|"
-    r"approv|settl)\w*",
+    # "How did the outlets describe what the agreed measures were about" asks no outcome: the
+    # words between "did" and the verb hold no other question.
+    r"\b(?:did|have|has|had)\b(?:\s+(?!(?:what|which|who|whom|how|when|where|why)\b)[\w'’-]+)"
+    r"{1,9}?\s+(?P<verb>agre|decid|sign|conclud|adopt|approv|settl)\w*",
     re.IGNORECASE,
 )
 # "What phrase did he use", "what term does each use": the answer is quoted words.

@@ -912,6 +912,9 @@ def test_a_question_led_by_a_preposition_still_asks_its_kind() -> None:
     signed = "Did the two navies actually get the new pact signed in the end?"
     assert not answers_kind(signed, "The navies hoped they could conclude the pact by March.")
     assert answers_kind(signed, "The two navies signed the pact in Manila on Monday.")
+    # "How did they describe what the agreed steps were about" asks what, not whether.
+    described = "How did the two outlets describe what the agreed steps were about?"
+    assert answers_kind(described, "Both said they will expand joint drills near Okinawa.")
 
 
 def test_which_edition_wants_an_ordinal() -> None:
