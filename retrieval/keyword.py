@@ -29,6 +29,16 @@ log = logging.getLogger(__name__)
 _INDEX_VERSION = 1  # bump when tokenisation changes, so old caches are rebuilt
 
 
+def _bm25s() -> Any:
+    """Import bm25s (heavy, so only when needed) with its logger quiet."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported, which overrides the level the entry
+    # point chose: "Building index from IDs objects" would show in every ingest's output.
+    logging.getLogger("bm25s").setLevel(max(logging.WARNING, logging.getLogger().level))
+    return bm25s
+
+
 def _stemmer() -> Any:
     import Stemmer
 
@@ -103,8 +113,7 @@ class KeywordIndex:
         self._stem = _stemmer()
 
     def _tokenize(self, texts: list[str]) -> Any:
-        import bm25s
-
+        bm25s = _bm25s()
         return bm25s.tokenize(texts, stopwords="en", stemmer=self._stem, show_progress=False)
 
     def refresh(self, *, force: bool = False) -> None:
@@ -120,8 +129,7 @@ class KeywordIndex:
             self._loaded = loaded
 
     def _build(self, generation: int) -> _Loaded:
-        import bm25s
-
+        bm25s = _bm25s()
         ids: list[str] = []
         texts: list[str] = []
         metas: list[dict[str, Any]] = []
@@ -141,8 +149,7 @@ class KeywordIndex:
         return self.cache_dir / self.store.name if self.cache_dir else None
 
     def _load_cache(self, generation: int) -> _Loaded | None:
-        import bm25s
-
+        bm25s = _bm25s()
         folder = self._dir()
         if folder is None or not (folder / "manifest.json").exists():
             return None
@@ -187,8 +194,7 @@ class KeywordIndex:
             mask = loaded.columns.mask(filters)
             if not mask.any():
                 return []
-        import bm25s
-
+        bm25s = _bm25s()
         vocab = loaded.retriever.vocab_dict
         words = bm25s.tokenize(
             [query], stopwords="en", stemmer=self._stem, return_ids=False, show_progress=False

@@ -44,6 +44,8 @@ def test_ingest_sources_search_ask_json(tmp_path: Path) -> None:
     broken.write_text("---\ntitle: [oops\n---\nbody\n", "utf-8")
     ingest = run(data, "ingest", str(SAMPLE), str(paparo), str(broken), "--json")
     assert ingest.returncode == 0, ingest.stderr  # a broken input is reported, not fatal
+    # A library's debug chatter ("Building index from IDs objects") is not for the user.
+    assert "DEBUG" not in ingest.stdout + ingest.stderr, ingest.stderr
     report = json.loads(ingest.stdout)
     assert set(report) >= {"added", "updated", "unchanged", "removed", "duplicate", "failed"}
     assert len(report["added"]) == 2
