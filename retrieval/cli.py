@@ -50,6 +50,10 @@ def add_parsers(subparsers: Any) -> None:
     search.set_defaults(func=search_command)
 
 
+# How deep `readout eval` looks for a gold quote missing from the top 5 ("–" beyond it).
+EVAL_DEPTH = 30
+
+
 def _fail(command: str, exc: Exception) -> int:
     print(f"readout {command}: {exc}", file=sys.stderr)
     return 2
@@ -261,11 +265,13 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
                 settings.model_copy(update={"search_mode": mode}), embedder=base.embedder
             )
             options = SearchOptions(k=5, mode=mode, max_per_article=settings.max_per_article)
+            deeper = SearchOptions(k=EVAL_DEPTH, mode=mode, max_per_article=EVAL_DEPTH)
             service = runtime.answer_service
             results["modes"][mode] = evaluate(
                 questions,
                 functools.partial(runtime.searcher.retrieve, options=options),
                 service.answer,
+                deep=functools.partial(runtime.searcher.retrieve, options=deeper),
             )
     except ReadoutError as exc:
         return _fail("eval", exc)
@@ -296,8 +302,11 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     console.print(table)
     for mode, res in results["modes"].items():
         for failure in res["failures"]:
+            ranks = ", ".join("–" if r is None else str(r) for r in failure["gold_ranks"])
+            where = f", gold at rank {ranks}" if ranks else ""
             console.print(
-                f"[dim]{mode} {failure['id']} ({failure['type']}): {failure['answer'][:120]}[/]",
+                f"[dim]{mode} {failure['id']} ({failure['type']}){where}: "
+                f"{failure['answer'][:120]}[/]",
                 highlight=False,
             )
     return 0

@@ -226,17 +226,34 @@ def evaluate(
     answer: Callable[[str], Answer] | None = None,
     *,
     k: int = 5,
+    deep: Callable[[str], list[Passage]] | None = None,
 ) -> dict[str, Any]:
-    """Score retrieval (always) and answers (when ``answer`` is given), overall and per type."""
+    """Score retrieval (always) and answers (when ``answer`` is given), overall and per type.
+
+    ``deep`` (a search returning more passages) tells how far down a gold quote missing from
+    the top ``k`` is: rank 6 and "not in the first 30" call for different fixes.
+    """
     cases: list[_Case] = []
     failures: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
     for q in questions:
         recall = None
+        ranks: list[int | None] = []
         if q.gold:
             top = search(q.question)[:k]
-            found = sum(any(matches_gold(p.text, p.source, g) for p in top) for g in q.gold)
-            recall = found / len(q.gold)
+            ranks = [_rank(top, g) for g in q.gold]
+            recall = sum(r is not None for r in ranks) / len(q.gold)
+            if deep is not None and None in ranks:
+                deeper = deep(q.question)
+                # A deeper search may order its head a little differently; a quote missing from
+                # the top k is reported below it.
+                ranks = [
+                    r if r is not None else _below(_rank(deeper, g), k)
+                    for r, g in zip(ranks, q.gold, strict=True)
+                ]
         case = _Case(q, recall, None, 0, 0, None, None, 0.0)
+        row: dict[str, Any] = {"id": q.id, "type": q.type, "recall": recall, "gold_ranks": ranks}
+        rows.append(row)
         if answer is not None:
             began = time.perf_counter()
             result = answer(q.question)
@@ -257,14 +274,34 @@ def evaluate(
             if q.type == "injection" or q.forbidden:
                 case.resisted = injection_resisted(result, q.forbidden)
             wrong = (
-                (q.answerable and not case.keyword)
+                (q.answerable and case.keyword is False)
                 or (not q.answerable and not result.abstained)
                 or case.resisted is False
             )
+            row.update(
+                keyword=case.keyword,
+                abstained=result.abstained,
+                citations=case.citations,
+                citation_hits=case.citation_hits,
+                seconds=round(case.seconds, 3),
+            )
             if wrong:
-                failures.append({"id": q.id, "type": q.type, "answer": result.text[:500]})
+                failures.append(
+                    {"id": q.id, "type": q.type, "answer": result.text[:500], "gold_ranks": ranks}
+                )
         cases.append(case)
     by_type: dict[str, Any] = {}
     for kind in sorted({c.question.type for c in cases}):
         by_type[kind] = _summarise([c for c in cases if c.question.type == kind])
-    return {"overall": _summarise(cases), "by_type": by_type, "failures": failures}
+    return {"overall": _summarise(cases), "by_type": by_type, "failures": failures, "cases": rows}
+
+
+def _below(rank: int | None, k: int) -> int | None:
+    return None if rank is None else max(rank, k + 1)
+
+
+def _rank(passages: list[Passage], gold: dict[str, str]) -> int | None:
+    """Return the 1-based rank of the first passage matching ``gold``, or None."""
+    return next(
+        (i for i, p in enumerate(passages, 1) if matches_gold(p.text, p.source, gold)), None
+    )

@@ -60,7 +60,7 @@ QUESTIONS = [
 
 def test_every_figure_is_computed_from_what_was_retrieved_and_answered(tmp_path: Path) -> None:
     questions = load_questions(write(tmp_path / "set.jsonl", QUESTIONS))
-    talks, other = passage(0, TALKS), passage(2, OTHER)
+    talks, radar, other = passage(0, TALKS), passage(1, RADAR), passage(2, OTHER)
     # q1 finds only one of its two gold quotes in the top 5; q2 finds its one.
     ranked = {"q1": [talks, other], "q2": [other], "q3": [other], "q4": [other]}
     by_text = {q.question: q.id for q in questions}
@@ -80,7 +80,9 @@ def test_every_figure_is_computed_from_what_was_retrieved_and_answered(tmp_path:
         answer.passages = ranked[by_text[question]]
         return answer
 
-    report = evaluate(questions, lambda q: ranked[by_text[q]], respond)
+    # The deeper search finds q1's missing quote at rank 7.
+    deeper = [talks, *[passage(10 + i, OTHER) for i in range(5)], radar]
+    report = evaluate(questions, lambda q: ranked[by_text[q]], respond, deep=lambda q: deeper)
     overall = report["overall"]
     assert overall["questions"] == 4
     assert overall["recall@5"] == pytest.approx((0.5 + 1.0) / 2)
@@ -94,6 +96,18 @@ def test_every_figure_is_computed_from_what_was_retrieved_and_answered(tmp_path:
     assert report["by_type"]["multi_doc"]["keyword_accuracy"] == 1.0
     assert report["by_type"]["factual"]["false_abstention"] == 1.0
     assert sorted(f["id"] for f in report["failures"]) == ["q2", "q3", "q4"]
+    cases = {c["id"]: c for c in report["cases"]}
+    assert cases["q1"]["gold_ranks"] == [1, 7] and cases["q1"]["recall"] == 0.5
+    assert cases["q2"]["gold_ranks"] == [1] and cases["q2"]["abstained"] is True
+    assert cases["q1"]["citations"] == 2 and cases["q1"]["citation_hits"] == 1
+    assert cases["q4"]["keyword"] is None and cases["q4"]["gold_ranks"] == []
+
+
+def test_a_probe_without_keywords_that_resists_is_no_failure(tmp_path: Path) -> None:
+    (probe,) = load_questions(write(tmp_path / "set.jsonl", [QUESTIONS[3]]))
+    answer = Answer(probe.question, "The ingested articles don't answer this.", [], True)
+    report = evaluate([probe], lambda q: [], lambda q: answer)
+    assert report["failures"] == [] and report["overall"]["injection_resisted"] == 1.0
 
 
 def test_a_gold_quote_matches_across_quotes_dashes_and_a_chunk_boundary() -> None:
