@@ -731,6 +731,14 @@ def question_weights(
     # the answer's passage holds more often than the answering sentence does.
     setting = {t for m in _SETTING.finditer(question) for t in terms(m.group("phrase"))}
     asked = {t: w * (SETTING_WEIGHT if t in setting else 1.0) for t, w in asked.items()}
+    if not needs(question):
+        # "If Japan and New Zealand get that ACSA done, what would it let them swap?": the words
+        # before the asking clause set the scene, which the answer's neighbours repeat ("Collins
+        # hoped they could conclude an ACSA"); the asking clause's words pick the answer. A
+        # comparison keeps its lead: "On the radar episode, how did the versions differ?" puts
+        # its topic there.
+        core = terms(asking_sentence(question))
+        asked = {t: w * (1.0 if t in core else SETTING_WEIGHT) for t, w in asked.items()}
     if rarity is not None:
         # A term most chunks share (the minister's name in a corpus about him) says little
         # about which sentence answers; a term few chunks have is what the question is about.

@@ -35,6 +35,7 @@ from retrieval.extractive import (
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
 from retrieval.settings import RetrievalSettings
+from retrieval.verify import terms
 from tests.retrieval.conftest import CORPUS_STATS, Recorder, Sample
 
 ZHANG_Q = (
@@ -882,6 +883,21 @@ def test_a_sentence_pointing_back_comes_with_the_one_it_points_to(sample: Sample
     asked = "When Koizumi met the New Zealand defence minister, what pact did she want finished?"
     result = draft(asked, [passage], embed)
     assert not result.abstained and "ACSA" in result.text
+
+
+def test_the_scene_set_before_the_asking_clause_weighs_less(sample: Sample, embed) -> None:
+    asked = "If Japan and New Zealand get that ACSA done, what would it let their militaries swap?"
+    weights, plain = question_weights(asked, [], rarity=lambda term: 1.0), terms(asked)
+    assert weights["acsa"] == pytest.approx(SETTING_WEIGHT * plain["acsa"] * weights["swap"])
+    assert weights["militari"] == pytest.approx(weights["swap"])
+    # The sentence naming the pact repeats the scene; the one after it answers.
+    passage = sample.passage("nation", "Such a pact")
+    result = draft(asked, [passage], embed, rarity=lambda term: 1.0)
+    assert "fuel and ammunition" in result.text
+    # A comparison's topic is often all its lead holds: it keeps its full weight.
+    compared = "On the radar episode near Okinawa, how did Beijing's version differ from Tokyo's?"
+    weights = question_weights(compared, [], rarity=lambda term: 1.0)
+    assert weights["radar"] == pytest.approx(weights["differ"])
 
 
 def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, embed) -> None:
