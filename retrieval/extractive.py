@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -804,8 +804,11 @@ def relevance(
     passage_terms = [terms(p.text) for p in passages]
     for q, query in enumerate(queries):
         weights = question_weights(query, passages, rarity)
-        context = [coverage(weights, t) for t in passage_terms]
-        lexical = np.array([coverage(weights, c.terms) for c in pool], dtype=np.float32)
+        given = given_names(query)
+        context = [coverage(weights, with_given_names(t, given)) for t in passage_terms]
+        lexical = np.array(
+            [coverage(weights, with_given_names(c.terms, given)) for c in pool], dtype=np.float32
+        )
         ctx = np.array([context[c.passage] for c in pool], dtype=np.float32)
         scores[q] = (
             W_SEMANTIC * semantic[q]
@@ -818,6 +821,39 @@ def relevance(
 
 
 _PRONOUN_LED = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|The two)\b")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)+")
+_NOT_NAMES = _TITLES | _PLACE_WORDS | _ORG_WORDS | _PERSON_TITLES
+
+
+def given_names(question: str) -> dict[str, set[str]]:
+    """Map the surname of each person the question names in full to the name's other words.
+
+    A story names "Rajnath Singh" once and "Singh" after that: "Singh had flown into Malaysia"
+    is about the Rajnath Singh a question asks for.
+    """
+    found: dict[str, set[str]] = {}
+    for match in _CAPITALISED_RUN.finditer(question):
+        words = match.group().split()
+        # "Japanese Defense Minister Shinjiro Koizumi": the name follows its titles.
+        while words and (words[0].lower() in _NOT_NAMES | STOPWORDS or words[0].lower() in NATIONS):
+            words = words[1:]
+        if not 2 <= len(words) <= 3 or any(w.lower() in _NOT_NAMES for w in words):
+            continue
+        stems = list(terms(" ".join(words)))
+        if len(stems) == len(words):
+            found.setdefault(stems[-1], set()).update(stems[:-1])
+    return found
+
+
+def with_given_names(found: Collection[str], given: dict[str, set[str]]) -> set[str]:
+    """Return ``found`` plus the given names of the surnames in it."""
+    out = set(found)
+    for surname, others in given.items():
+        if surname in found:
+            out |= others
+    return out
+
+
 _LEAD_CLAUSE = re.compile(
     r"^[^,?]{0,160},\s+(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE
 )

@@ -21,6 +21,7 @@ from retrieval.extractive import (
     candidates,
     draft,
     from_side,
+    given_names,
     named_things,
     needs,
     new_names,
@@ -31,6 +32,7 @@ from retrieval.extractive import (
     speaker_named,
     spell_out_acronyms,
     with_antecedents,
+    with_given_names,
 )
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
@@ -898,6 +900,23 @@ def test_the_scene_set_before_the_asking_clause_weighs_less(sample: Sample, embe
     compared = "On the radar episode near Okinawa, how did Beijing's version differ from Tokyo's?"
     weights = question_weights(compared, [], rarity=lambda term: 1.0)
     assert weights["radar"] == pytest.approx(weights["differ"])
+
+
+def test_a_surname_alone_is_the_person_the_question_names_in_full(sample: Sample, embed) -> None:
+    asked = "Who was there to greet Rajnath Singh when he landed in Malaysia?"
+    assert given_names(asked) == {"singh": {"rajnath"}}
+    # Titles, places and outlets are no person's names.
+    assert given_names("Did the Global Times quote Defense Minister Shinjiro Koizumi?") == {
+        "koizumi": {"shinjiro"}
+    }
+    assert with_given_names({"singh", "flown"}, given_names(asked)) == {"singh", "flown", "rajnath"}
+    # The lede names him in full; "Singh had flown into Malaysia …" names who met him.
+    passages = [
+        sample.passage("lokmat", "Singh had flown into Malaysia"),
+        sample.passage("lokmat", "KUALA LUMPUR"),
+    ]
+    result = draft(asked, passages, embed, rarity=lambda term: 1.0)
+    assert "Reddy" in result.text
 
 
 def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, embed) -> None:
