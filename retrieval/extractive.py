@@ -9,6 +9,7 @@ then goes through :func:`retrieval.verify.verify` like any model's answer.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 import re
@@ -86,6 +87,8 @@ SIDE_FLOOR = 0.2
 SAME_EVENT = 0.1
 # Two sentences this similar say the same thing (overlapping chunks, wire copy): keep one.
 DUPLICATE_COSINE = 0.9
+# What an article published before the day a question asks about says is not what happened on it.
+EARLY_PENALTY = 0.1
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
 MIN_TERMS = 4
 # A question word this rare (in one or two chunks) is what a "who" question is about.
@@ -360,6 +363,10 @@ _COUNTRY_VOICES = {
     "tokyo": ("Japan", "Japanese"),
     "beijing": ("China", "Chinese"),
     "washington": ("U.S.", "US", "American", "Pentagon"),
+    # "how did Japan's readout differ from the American one?": a side named by its demonym.
+    "american": ("U.S.", "US", "Washington", "Pentagon"),
+    "japanese": ("Japan", "Tokyo"),
+    "chinese": ("China", "Beijing"),
 }
 # "How did a Chinese expert interpret …", "what one analyst saw in …": a speaker named by role.
 _ASKS_ROLE_SPEAKER = re.compile(
@@ -854,6 +861,58 @@ def with_given_names(found: Collection[str], given: dict[str, set[str]]) -> set[
     return out
 
 
+_ASKED_DAY = re.compile(
+    rf"\b(?P<m>{_MONTHS})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b|"
+    rf"\b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTHS})\b",
+    re.IGNORECASE,
+)
+_MONTH_NUMBERS = {
+    m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
+}
+# "What will they discuss on Jan. 15?" is answered by a preview; "how did the readouts of the
+# Jan. 15 meeting differ?" only by what was written after it.
+_ASKS_PLANS = re.compile(
+    r"\b(?:will|would|going to|gonna|plan(?:s|ned)?|expected|scheduled|supposed|due|ahead of|"
+    r"before|preview|upcoming|intend(?:s|ed)?|set to)\b",
+    re.IGNORECASE,
+)
+
+
+def asked_days(question: str) -> list[tuple[int, int]]:
+    """Return the (month, day) dates a question names: "the Jan. 15 meeting" → [(1, 15)]."""
+    days = []
+    for match in _ASKED_DAY.finditer(question):
+        month = (match.group("m") or match.group("m2")).lower()[:3]
+        day = int(match.group("d") or match.group("d2"))
+        if 1 <= day <= 31:
+            days.append((_MONTH_NUMBERS[month], day))
+    return days
+
+
+def reported_before(published: str, days: Sequence[tuple[int, int]]) -> bool:
+    """Return True when an article published on ``published`` predates every day asked about.
+
+    The year of "Jan. 15" is the one that puts it nearest the publication date.
+    """
+    try:
+        when = datetime.date.fromisoformat(published[:10])
+    except ValueError:
+        return False
+    if not days:
+        return False
+    for month, day in days:
+        options = []
+        for year in (when.year - 1, when.year, when.year + 1):
+            try:
+                options.append(datetime.date(year, month, day))
+            except ValueError:
+                continue
+        nearest = min(options, key=lambda d: abs((d - when).days), default=None)
+        if nearest is None or nearest <= when:
+            return False
+    return True
+
+
 _LEAD_CLAUSE = re.compile(
     r"^[^,?]{0,160},\s+(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE
 )
@@ -974,6 +1033,15 @@ def draft(
     queries = [question, *(p for p, _, _ in parts)]
     expanded = [spell_out_acronyms(q, [p.text for p in passages]) for q in queries]
     scores, vectors = relevance(expanded, passages, pool, embed, rarity)
+    days = asked_days(question)
+    if days and not _ASKS_PLANS.search(question):
+        # "How did the readouts of the Jan. 15 meeting differ?": a Dec. 12 story of another
+        # call's readouts shares every word but the date. Only a question about plans is
+        # answered by a preview.
+        early = np.array(
+            [reported_before(passages[c.passage].published, days) for c in pool], dtype=np.float32
+        )
+        scores = scores - EARLY_PENALTY * early
     full = scores[0]
     # The whole question's best sentence decides whether to answer at all; with one part it
     # must also hold the kind of thing asked for (a date for "when", a name for "who").

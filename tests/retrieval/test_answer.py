@@ -17,6 +17,7 @@ from retrieval.extractive import (
     SETTING_WEIGHT,
     Candidate,
     answers_kind,
+    asked_days,
     asking_sentence,
     candidates,
     draft,
@@ -28,6 +29,7 @@ from retrieval.extractive import (
     question_parts,
     question_weights,
     relevance,
+    reported_before,
     side_voiced,
     speaker_named,
     spell_out_acronyms,
@@ -917,6 +919,38 @@ def test_a_surname_alone_is_the_person_the_question_names_in_full(sample: Sample
     ]
     result = draft(asked, passages, embed, rarity=lambda term: 1.0)
     assert "Reddy" in result.text
+
+
+def test_a_story_published_before_the_day_asked_about_did_not_report_it(
+    sample: Sample, embed
+) -> None:
+    assert asked_days("After the Jan 15 Pentagon meeting, on 16 January?") == [(1, 15), (1, 16)]
+    assert asked_days("What did Koizumi say at the meeting?") == []
+    assert reported_before("2025-12-12", [(1, 15)])  # the Jan. 15 after it, not a year before
+    assert not reported_before("2026-01-16T22:19:00", [(1, 15)])
+    assert not reported_before("", [(1, 15)])
+    assert not reported_before("2025-11-10", [(11, 10)])  # the same day counts
+    # The Dec. 12 story of another call's readouts shares the question's words but not its date.
+    asked = (
+        "After the Jan 15 Pentagon meeting, how did Japan's official readout differ from the "
+        "American one?"
+    )
+    passages = [
+        sample.passage("readouts", "The Global Times reported"),
+        sample.passage("seed", "did not go into details"),
+        sample.passage("seed", "The readout released by Japan on Friday"),
+    ]
+    result = draft(asked, passages, embed, rarity=lambda term: 1.0)
+    assert "Dec. 12" not in result.text
+    # "the American one" is the US side: its readout's sentence is part of the answer.
+    assert "did not go into details" in result.text
+    # A question about plans is answered by what was written before.
+    planned = "What did Koizumi plan to discuss with Hegseth at the Jan. 15 meeting?"
+    passages = [
+        sample.passage("seed", "did not go into details"),
+        sample.passage("preview", "frank"),
+    ]
+    assert "frank discussion" in draft(planned, passages, embed, rarity=lambda term: 1.0).text
 
 
 def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, embed) -> None:
