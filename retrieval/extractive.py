@@ -51,6 +51,7 @@ W_SEMANTIC = 0.4
 W_LEXICAL = 0.4
 W_CONTEXT = 0.1
 W_RANK = 0.1
+W_ASKED_NOUN = 0.1  # a bonus for holding the noun a what/which question asks for
 # A news lede sums up its whole article, so it matches any question about the story while
 # answering few: a specific sentence that scores nearly as well is the likelier answer.
 LEDE_PENALTY = 0.03
@@ -817,11 +818,16 @@ def relevance(
             [coverage(weights, with_given_names(c.terms, given)) for c in pool], dtype=np.float32
         )
         ctx = np.array([context[c.passage] for c in pool], dtype=np.float32)
+        noun = asked_noun(query)
+        named = np.array([noun in c.terms for c in pool], dtype=np.float32)
+        if not 0 < named.sum() < len(pool):
+            named[:] = 0.0  # every sentence or none: it tells them apart no more
         scores[q] = (
             W_SEMANTIC * semantic[q]
             + W_LEXICAL * lexical
             + W_CONTEXT * ctx
             + W_RANK * rank_bonus
+            + W_ASKED_NOUN * named
             - LEDE_PENALTY * ledes
         )
     return scores, rows
@@ -911,6 +917,25 @@ def reported_before(published: str, days: Sequence[tuple[int, int]]) -> bool:
         if nearest is None or nearest <= when:
             return False
     return True
+
+
+# "Against what political backdrop did …", "which island chain does each name": the noun a
+# "what"/"which" asks for is the word the answer's sentence says ("came against the backdrop
+# of …"). Words that only say what kind of answer is wanted ("what day", "which one") are not.
+_ASKED_NOUN = re.compile(
+    r"^\W*(?:\w+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z][\w-]+)\s+"
+    r"(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can)\b",
+    re.IGNORECASE,
+)
+_GENERIC_NOUNS = frozenset("kind type sort name day date year month time one part role".split())
+
+
+def asked_noun(question: str) -> str | None:
+    """Return the stem of the noun a "what/which …" question asks for, or None."""
+    match = _ASKED_NOUN.search(asking_sentence(question))
+    if not match or match.group("noun").lower() in _GENERIC_NOUNS:
+        return None
+    return next(iter(terms(match.group("noun"))), None)
 
 
 _LEAD_CLAUSE = re.compile(

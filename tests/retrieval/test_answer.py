@@ -10,6 +10,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import SecretStr
 
+from retrieval import extractive
 from retrieval.answer import AnswerService, memoised, retrieval_query
 from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import injection_resisted
@@ -18,6 +19,7 @@ from retrieval.extractive import (
     Candidate,
     answers_kind,
     asked_days,
+    asked_noun,
     asking_sentence,
     candidates,
     draft,
@@ -951,6 +953,31 @@ def test_a_story_published_before_the_day_asked_about_did_not_report_it(
         sample.passage("preview", "frank"),
     ]
     assert "frank discussion" in draft(planned, passages, embed, rarity=lambda term: 1.0).text
+
+
+def test_the_noun_a_what_question_asks_for_marks_its_answer(
+    sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (
+        asked_noun("Against what political backdrop did the paper place the visit?") == "backdrop"
+    )
+    assert asked_noun("Which island chain does each report name?") == "chain"
+    assert asked_noun("What did Koizumi say?") is None
+    assert asked_noun("Which day was it?") is None  # "day" says what kind, not which sentence
+    asked = ["Against what political backdrop did the Global Times place Koizumi's visit?"]
+    passages = [
+        sample.passage("seed", "against the backdrop"),
+        sample.passage("seed", "This is Koizumi's first visit"),
+    ]
+    pool = candidates(passages)
+    with_noun, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
+    monkeypatch.setattr(extractive, "W_ASKED_NOUN", 0.0)
+    without, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
+    lifted = [float(d) for d in (with_noun - without)[0]]
+    holding = ["backdrop" in c.text for c in pool]
+    assert any(holding) and not all(holding)
+    for held, lift in zip(holding, lifted, strict=True):
+        assert lift == pytest.approx(0.1 if held else 0.0, abs=1e-6)
 
 
 def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, embed) -> None:
