@@ -26,7 +26,7 @@ from retrieval.search import (
     is_comparison,
     mentioned_publishers,
 )
-from retrieval.text import paragraph_spans, sentence_spans
+from retrieval.text import DURATION, NUMBER_WORDS, paragraph_spans, sentence_spans
 from retrieval.verify import (
     NATIONS,
     STOPWORDS,
@@ -88,6 +88,9 @@ SIDE_FLOOR = 0.2
 SAME_EVENT = 0.1
 # Two sentences this similar say the same thing (overlapping chunks, wire copy): keep one.
 DUPLICATE_COSINE = 0.9
+# A clause holding the asked kind (a duration, a count) counts at this weight for how much more
+# it is like the question than its whole sentence is.
+CLAUSE_WEIGHT = 0.6
 # What an article published before the day a question asks about says is not what happened on it.
 EARLY_PENALTY = 0.1
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
@@ -151,11 +154,7 @@ _TIME = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:19|20)\d\d|"
     r"today|yesterday|tomorrow|tonight|morning|afternoon|evening|spring|summer|autumn|winter|"
     r"(?:next|last|this|coming|previous|following)\s+(?:week|month|year)|"
-    rf"(?:\d+|{_NUMBER_WORDS}|a)\s+(?:days?|weeks?|months?|years?)\s+(?:ago|later|earlier))\b",
-    re.IGNORECASE,
-)
-_DURATION = re.compile(
-    rf"\b(?:\d+|{_NUMBER_WORDS}|an?)[\s-]+(?:minutes?|hours?|days?|weeks?|months?|years?)\b",
+    rf"(?:\d+|{NUMBER_WORDS}|a)\s+(?:days?|weeks?|months?|years?)\s+(?:ago|later|earlier))\b",
     re.IGNORECASE,
 )
 # Digits in "Jan. 15, 2026" or "10:30 a.m." are dates and times, and "the two held talks"
@@ -533,7 +532,7 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         re.fullmatch(r"[a-z]{3} \d{1,2}", t) or t.endswith("day") for t in new_times
     ):
         return False
-    if _ASKS_DURATION.search(part) and not _DURATION.search(sentence):
+    if _ASKS_DURATION.search(part) and not DURATION.search(sentence):
         return False
     if _ASKS_COUNT.search(part) and not _count_tokens(sentence) - _count_tokens(asked):
         return False
@@ -938,6 +937,7 @@ def asked_noun(question: str) -> str | None:
     return next(iter(terms(match.group("noun"))), None)
 
 
+_CLAUSE_SPLIT = re.compile(r"[,;:]\s+|\s+(?:and|but|while)\s+")
 _LEAD_CLAUSE = re.compile(
     r"^[^,?]{0,160},\s+(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE
 )
@@ -1091,6 +1091,8 @@ def draft(
                 ok and bool(anchors & (c.terms | set(terms(c.before))))
                 for ok, c in zip(fits, pool, strict=True)
             ]
+    if not parts and not all(fits):
+        full = with_clauses_of_kind(question, expanded[0], pool, fits, full, vectors, embed)
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]
     if not ranked_full:
         return Draft("", True, 0.0, [])
@@ -1183,6 +1185,41 @@ def draft(
         return Draft("", True, best, [])
     picked = [pool[i] for i in with_antecedents(chosen, pool)]
     return Draft(" ".join(c.text for c in picked), False, best, picked)
+
+
+def with_clauses_of_kind(
+    question: str,
+    query: str,
+    pool: Sequence[Candidate],
+    fits: Sequence[bool],
+    full: np.ndarray,
+    vectors: np.ndarray,
+    embed: Embed,
+) -> np.ndarray:
+    """Score a sentence also by its clause holding the kind of answer asked for.
+
+    "In a 50-minute meeting at the Pentagon, the two confirmed that more practical joint
+    training …" answers "how long did the sit-down last?" in its first clause; the rest, about
+    the training, drowns the clause's likeness to the question in the whole sentence's.
+    """
+    asking = asking_sentence(question)
+    clauses = [
+        (i, clause)
+        for i, c in enumerate(pool)
+        if fits[i]
+        for clause in _CLAUSE_SPLIT.split(c.text)
+        if clause != c.text and len(clause.split()) >= 3 and answers_kind(asking, clause, question)
+    ]
+    if not clauses:
+        return full
+    asked = np.asarray(embed([query]), dtype=np.float32)[0]
+    likeness = np.asarray(embed([text for _, text in clauses]), dtype=np.float32) @ asked
+    whole = vectors @ asked
+    lifted = full.copy()
+    for (i, _), like in zip(clauses, likeness, strict=True):
+        gain = CLAUSE_WEIGHT * max(0.0, float(like) - float(whole[i]))
+        lifted[i] = max(lifted[i], full[i] + gain)
+    return lifted
 
 
 # "Such a pact would let …", "This detail reflects …": a sentence that points back at the one

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from retrieval.embeddings import Embedder
@@ -12,7 +13,7 @@ from retrieval.keyword import KeywordIndex
 from retrieval.models import Passage
 from retrieval.settings import SearchMode
 from retrieval.store import Filters, Store
-from retrieval.text import words
+from retrieval.text import DURATION, words
 from retrieval.verify import NATIONS
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,57 @@ class Searcher:
         options = options or SearchOptions()
         depth = max(options.k * 3, CANDIDATES)
         run = {"dense": self.dense, "bm25": self.bm25, "hybrid": self.hybrid}[options.mode]
-        return balance(run(query, depth, options.filters), options.k, options.max_per_article)
+        ranked = run(query, depth, options.filters)
+        top = balance(ranked, options.k, options.max_per_article)
+        if _ASKS_DURATION.search(query):
+            top = reserve(
+                top, ranked, _holds_new_duration(query), DURATION_SLOTS, options.max_per_article
+            )
+        return top
+
+
+# "How long did the sit-down last?": "In a 50-minute meeting at the Pentagon, the two confirmed
+# …" shares one word with it, and ranks below twenty passages about the talks. The best
+# passages stating a duration the question does not get places in the top k.
+_ASKS_DURATION = re.compile(r"\bhow long\b", re.IGNORECASE)
+DURATION_SLOTS = 3
+
+
+def _holds_new_duration(question: str) -> Callable[[Passage], bool]:
+    asked = {m.lower() for m in DURATION.findall(question)}
+    return lambda p: bool({m.lower() for m in DURATION.findall(p.text)} - asked)
+
+
+def reserve(
+    top: list[Passage],
+    ranked: list[Passage],
+    holds: Callable[[Passage], bool],
+    slots: int,
+    max_per_article: int,
+) -> list[Passage]:
+    """Give the best ``slots`` passages of ``ranked`` that ``holds`` accepts places in ``top``.
+
+    Each one missing takes the place of the lowest passage that ``holds`` rejects, one of its
+    own article's when that article is at the cap of passages per article.
+    """
+    out = list(top)
+    for p in [p for p in ranked if holds(p)][:slots]:
+        if any(o.chunk_id == p.chunk_id for o in out):
+            continue
+        # At its article's cap, it takes the place of one of that article's passages.
+        full = sum(o.article_id == p.article_id for o in out) >= max_per_article
+        lowest = next(
+            (
+                i
+                for i in range(len(out) - 1, -1, -1)
+                if not holds(out[i]) and (not full or out[i].article_id == p.article_id)
+            ),
+            None,
+        )
+        if lowest is None:
+            continue
+        out[lowest:] = [*out[lowest + 1 :], p]
+    return out
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

@@ -14,6 +14,17 @@ _ABBREVIATIONS = frozenset(
     u.n e.g i.e a.m p.m""".split()
 )
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"fifty|a few|several|a couple of"
+)
+# "a 50-minute meeting", "two hours", "a week": how long something lasted ("a few hours
+# earlier" says when).
+DURATION = re.compile(
+    rf"\b(?:\d+|{NUMBER_WORDS}|an?)[\s-]+(?:minutes?|hours?|days?|weeks?|months?|years?)\b"
+    r"(?!\s+(?:earlier|later|ago|before|after)\b)",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 

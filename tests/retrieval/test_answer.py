@@ -980,6 +980,22 @@ def test_the_noun_a_what_question_asks_for_marks_its_answer(
         assert lift == pytest.approx(0.1 if held else 0.0, abs=1e-6)
 
 
+def test_the_clause_holding_the_kind_asked_for_is_judged_on_its_own(
+    sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = "How long did the Koizumi-Hegseth sit-down at the Pentagon last?"
+    passages = [
+        sample.passage("kyodo", "A few hours earlier"),
+        sample.passage("talks", "50-minute meeting"),
+        sample.passage("preview", "week-long trip"),
+    ]
+    # The sentence is mostly about training; its first clause is the answer.
+    result = draft(asked, passages, embed)
+    assert not result.abstained and "50-minute" in result.text
+    monkeypatch.setattr(extractive, "CLAUSE_WEIGHT", 0.0)
+    assert "50-minute" not in draft(asked, passages, embed).text
+
+
 def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, embed) -> None:
     # The lede mentions both readouts, so it used to count as answering both sides.
     passages = [

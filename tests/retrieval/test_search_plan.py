@@ -6,11 +6,13 @@ from retrieval.models import Passage
 from retrieval.search import (
     HEAD_SLOT,
     Searcher,
+    _holds_new_duration,
     balance,
     comparison_sides,
     is_comparison,
     mentioned_publishers,
     plan_queries,
+    reserve,
 )
 from retrieval.store import Filters
 
@@ -116,3 +118,21 @@ def test_leaving_out_compares_like_omitting() -> None:
     assert is_comparison("What did the US readout leave out that Japan's readout included?")
     assert is_comparison("What does the Kyodo story leave out?")
     assert not is_comparison("When did Koizumi leave for the United States?")
+
+
+def test_a_how_long_question_keeps_places_for_passages_stating_a_duration() -> None:
+    def passage(article: str, n: int, text: str = "") -> Passage:
+        return Passage(f"{article}:{n}", article, text or f"{article} talks {n}", 0, 1, 0.0)
+
+    top = [passage("a", 0), passage("b", 0, "a week-long trip"), passage("a", 1), passage("c", 0)]
+    ranked = [*top, passage("d", 0), passage("a", 2, "In a 50-minute meeting at the Pentagon")]
+    holds = _holds_new_duration("How long did the meeting last?")
+    # The one already in the top stays where it is; the other replaces the lowest without one.
+    kept = reserve(top, ranked, holds, 2, 3)
+    assert [p.chunk_id for p in kept] == ["a:0", "b:0", "a:1", "a:2"]
+    # At its article's cap it replaces one of its own article's passages, not another's.
+    capped = reserve(top, ranked, holds, 2, 2)
+    assert [p.chunk_id for p in capped] == ["a:0", "b:0", "c:0", "a:2"]
+    # A duration the question states is no answer to it, nor is "a few hours earlier".
+    assert not _holds_new_duration("How long after the 50-minute meeting?")(ranked[-1])
+    assert not holds(passage("e", 0, "A few hours earlier the two had worked out"))
