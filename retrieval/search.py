@@ -24,6 +24,9 @@ RRF_K = 60
 CANDIDATES = 30
 # Each retriever's top passage is moved up to at least this position of the fused ranking.
 HEAD_SLOT = 3
+# A comparison's first passages are read with the paragraph after each (see
+# Searcher.with_next_paragraphs).
+NEXT_PARAGRAPHS = 2
 # Two passages sharing this fraction of their words say the same thing (overlapping chunks,
 # wire copy republished by two outlets): keep the better-ranked one.
 NEAR_DUPLICATE = 0.8
@@ -109,7 +112,8 @@ class Searcher:
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
             # One search; and a publisher the user chose is never swapped for one the
             # question names.
-            return self.search(question, options)
+            found = self.search(question, options)
+            return self.with_next_paragraphs(found) if is_comparison(question) else found
         rankings = []
         for query, side in plans:
             filters = options.filters
@@ -129,8 +133,36 @@ class Searcher:
                 [p for p in rest if p.chunk_id not in seen], options.k, options.max_per_article
             )
             # Near-duplicates across the two (wire copy) are still collapsed.
-            return balance([*own, *others], options.k, options.k)
-        return interleave(rankings, options.k, options.max_per_article)
+            found = balance([*own, *others], options.k, options.k)
+        else:
+            found = interleave(rankings, options.k, options.max_per_article)
+        return self.with_next_paragraphs(found) if is_comparison(question) else found
+
+    def with_next_paragraphs(self, passages: list[Passage]) -> list[Passage]:
+        """Extend the first passages with the chunk after each in its article.
+
+        An account of two readouts runs over paragraphs: "Japan's ministry said they expressed
+        serious concern …" and, next, "the U.S. readout named no specific incident". The second
+        names neither the call nor the ministers, so no search finds it alone; read with the
+        paragraph before it, it comes with the passage that is found. The extended passage is
+        still ``article_text[start:end]``.
+        """
+        out = list(passages)
+        ids = {p.chunk_id for p in passages}
+        for i, p in enumerate(passages[:NEXT_PARAGRAPHS]):
+            article_id, _, index = p.chunk_id.rpartition(":")
+            if not index.isdigit():
+                continue
+            after = f"{article_id}:{int(index) + 1}"
+            if after in ids:
+                continue
+            found = self.store.get_passages([after])
+            article = self.store.get_article(p.article_id) if after in found else None
+            if article is None or found[after].end <= p.end:
+                continue
+            end = found[after].end
+            out[i] = replace(p, text=article.text[p.start : end], end=end, scores=dict(p.scores))
+        return out
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return up to ``options.k`` diverse passages for ``query``."""

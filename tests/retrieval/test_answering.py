@@ -214,3 +214,22 @@ def test_the_demo_question_answers_with_both_readouts(indexed: Runtime) -> None:
     assert "the Pentagon did not go into details" in answer.text  # what the US left out
     assert "Japanese Ministry of Defense" in answer.text  # what Japan's readout said
     assert_exact(indexed, answer)
+
+
+def test_a_comparison_reads_its_first_passages_with_the_next_paragraph(indexed: Runtime) -> None:
+    options = SearchOptions(k=5, mode="hybrid", max_per_article=3)
+    asked = "How did Tokyo's and Washington's readouts of the December Koizumi-Hegseth call differ?"
+    found = indexed.searcher.retrieve(asked, options)
+    # The lede says the two readouts differ; the paragraph after it gives Japan's ministry's
+    # account, and names neither the call nor the ministers.
+    assert found[0].text.startswith("The Global Times reported on Dec. 12")
+    assert "In its statement, the Japanese Ministry of Defense" in found[0].text
+    for p in found:
+        article = indexed.store.get_article(p.article_id)
+        assert article is not None and p.text == article.text[p.start : p.end]
+    chunks = {c.chunk_id: c for c in indexed.store.article_chunks(found[0].article_id)}
+    assert len(found[0].text) > len(chunks[found[0].chunk_id].text)
+    # Any other question gets chunks as they are.
+    plain = indexed.searcher.retrieve("What did Zhang Junshe say?", options)
+    for p in plain:
+        assert p.text == indexed.store.get_passages([p.chunk_id])[p.chunk_id].text
