@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.models import Passage
+from retrieval.questions import ASKING, question_parts
 from retrieval.search import (
     asks_another_source,
     choice_alternatives,
@@ -97,28 +98,6 @@ EARLY_PENALTY = 0.1
 MIN_TERMS = 4
 # A question word this rare (in one or two chunks) is what a "who" question is about.
 ANCHOR_RARITY = 0.9
-# "Where was it, and what theme did he stress?" asks two things; each part gets its own sentence.
-_QUESTIONS = re.compile(r"(?<=\?)\s+(?=\S)")
-# "Who is he, what post does he hold, and …": a comma before a wh-word starts another question
-# when what comes before it is one too (not "According to the report, what …").
-_COMMA_WH = re.compile(r",\s+(?=(?:what|which|who|whom|when|where|why|how)\b)", re.IGNORECASE)
-_SETTING_WHEN = re.compile(
-    r"^\W*when\s+(?!(?:did|does|do|was|were|is|are|will|would|has|have|had|can|could|should)\b)",
-    re.IGNORECASE,
-)
-_ASKING = re.compile(
-    # "To what share of GDP?", "On which day …": a preposition may lead a wh-word.
-    r"^\W*(?:(?:(?:to|by|at|in|on|of|for|from|with|since|until)\s+)?"
-    r"(?:what|which|who|whom|whose|when|where|why|how)|was|were|is|are|did|does|do|has|had|"
-    r"can|could|will|would)\b",
-    re.IGNORECASE,
-)
-_PARTS = re.compile(
-    r"(?:[,;:]\s*|\s+)(?:and|but|or|versus|vs\.?|whereas|while)\s+"
-    r"(?=(?:(?:on|in|at|by|for|from|with|to)\s+)?"
-    r"(?:what|which|who|whom|whose|when|where|why|how|was|were|is|are|did|does|do|has|had)\b)",
-    re.IGNORECASE,
-)
 # A question asking "when" or "how many" is answered only by a sentence holding a date or a
 # count the question does not already state: "the two agreed to expand drills" does not answer
 # "when will the drills begin?", nor "on Jan. 15 they met" "how long did the Jan. 15 talks last?".
@@ -428,28 +407,6 @@ class Draft:
     abstained: bool
     best: float
     chosen: list[Candidate]
-
-
-def question_parts(question: str) -> list[str]:
-    """Split a question that asks several things ("…, and what …?", "…? How …?") into parts."""
-    # "How close is Taiwan to Yonaguni? Someone mentioned a number." asks one thing: a
-    # sentence that neither asks nor ends in "?" is context, not a part to answer.
-    asked = [q for q in _QUESTIONS.split(question) if q.rstrip().endswith("?") or _ASKING.search(q)]
-    parts = [p.strip(" ?") for q in asked or [question] for p in _PARTS.split(q)]
-    split: list[str] = []
-    for part in parts:
-        pieces = _COMMA_WH.split(part)
-        # The first piece's last sentence must ask too: "He met X in KL. Who is he, what …".
-        head = re.split(r"(?<=[.!])\s+", pieces[0])[-1]
-        # "When Koizumi met Collins in KL, what pact did she want?" asks one thing: a "when"
-        # clause with no verb of asking after it is the setting.
-        asks = len(pieces) > 1 and not _SETTING_WHEN.search(head)
-        if asks and all(_ASKING.search(p) for p in [head, *pieces[1:]]):
-            split.extend(pieces)
-        else:
-            split.append(part)
-    parts = split
-    return [p for p in parts if terms(p)] or [question]
 
 
 def named_things(sentence: str, question: str) -> list[tuple[str, str]]:
@@ -982,7 +939,7 @@ def asking_sentence(text: str) -> str:
     it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
     """
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    asking = next((s for s in reversed(sentences) if _ASKING.search(s)), text)
+    asking = next((s for s in reversed(sentences) if ASKING.search(s)), text)
     # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
     # comma is not what is asked.
     return _LEAD_CLAUSE.sub("", asking)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from retrieval.embeddings import Embedder
 from retrieval.keyword import KeywordIndex
 from retrieval.models import Passage
+from retrieval.questions import question_parts
 from retrieval.settings import SearchMode
 from retrieval.store import Filters, Store
 from retrieval.text import DURATION, words
@@ -24,8 +25,8 @@ RRF_K = 60
 CANDIDATES = 30
 # Each retriever's top passage is moved up to at least this position of the fused ranking.
 HEAD_SLOT = 3
-# A comparison's first passages are read with the paragraph after each (see
-# Searcher.with_next_paragraphs).
+# A comparison's or a multi-part question's first passages are read with the paragraph after
+# each (see Searcher.with_next_paragraphs).
 NEXT_PARAGRAPHS = 2
 # Two passages sharing this fraction of their words say the same thing (overlapping chunks,
 # wire copy republished by two outlets): keep the better-ranked one.
@@ -113,7 +114,7 @@ class Searcher:
             # One search; and a publisher the user chose is never swapped for one the
             # question names.
             found = self.search(question, options)
-            return self.with_next_paragraphs(found) if is_comparison(question) else found
+            return self.with_next_paragraphs(found) if _spans_paragraphs(question) else found
         rankings = []
         for query, side in plans:
             filters = options.filters
@@ -136,7 +137,7 @@ class Searcher:
             found = balance([*own, *others], options.k, options.k)
         else:
             found = interleave(rankings, options.k, options.max_per_article)
-        return self.with_next_paragraphs(found) if is_comparison(question) else found
+        return self.with_next_paragraphs(found) if _spans_paragraphs(question) else found
 
     def with_next_paragraphs(self, passages: list[Passage]) -> list[Passage]:
         """Extend the first passages with the chunk after each in its article.
@@ -265,6 +266,14 @@ _COMPARE = re.compile(
     r"each|both|whereas)\b|,\s*while\b",
     re.IGNORECASE,
 )
+
+
+def _spans_paragraphs(question: str) -> bool:
+    """Return True when an answer likely runs over paragraphs: a comparison, or several parts.
+
+    "How many talks had they held by Jan. 15, and what incident featured in the call before?"
+    """
+    return is_comparison(question) or len(question_parts(question)) > 1
 
 
 def is_comparison(question: str) -> bool:

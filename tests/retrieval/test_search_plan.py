@@ -7,6 +7,7 @@ from retrieval.search import (
     HEAD_SLOT,
     Searcher,
     _holds_new_duration,
+    _spans_paragraphs,
     balance,
     comparison_sides,
     is_comparison,
@@ -136,3 +137,12 @@ def test_a_how_long_question_keeps_places_for_passages_stating_a_duration() -> N
     # A duration the question states is no answer to it, nor is "a few hours earlier".
     assert not _holds_new_duration("How long after the 50-minute meeting?")(ranked[-1])
     assert not holds(passage("e", 0, "A few hours earlier the two had worked out"))
+
+
+def test_comparisons_and_questions_of_several_parts_are_read_over_paragraphs() -> None:
+    assert _spans_paragraphs("How did Japan and China each characterize the radar encounters?")
+    assert _spans_paragraphs(
+        "How many talks had they held by Jan. 15, and what incident featured in the call before?"
+    )
+    assert not _spans_paragraphs("What did Zhang Junshe say?")
+    assert not _spans_paragraphs("When Koizumi met Collins in KL, what pact did she want?")
