@@ -526,8 +526,13 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     asked_role = _ROLE_ASKED.search(part)
     head = asked_role.group() if asked_role else ""
     role = _PERSON_ROLE.search(head) or _THING_ROLE.search(head)
+    key = (
+        next((k for k in _ROLE_WORDS if role.group().lower().startswith(k)), None) if role else None
+    )
+    # "the drone firm" is left unnamed by "a drone-related company" too: a role's whole family.
+    family = _ROLE_WORDS[key] if key else re.escape(role.group().lower()) if role else ""
     unnamed = role and re.search(
-        rf"\b(?:a|an|another|one)\s+(?:[\w-]+\s+){{0,3}}?{re.escape(role.group().lower())}",
+        rf"\b(?:a|an|another|one)\s+(?:[\w-]+\s+){{0,3}}?(?:{family})\b",
         sentence,
         re.IGNORECASE,
     )
@@ -535,10 +540,8 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         # "a spokesperson for the Chinese navy", "a drone-related company": the article
         # mentions the role but leaves it unnamed ("Zhang Junshe, a … expert" names it).
         return False
-    if role:
-        key = next((k for k in _ROLE_WORDS if role.group().lower().startswith(k)), None)
-        if key and not re.search(rf"\b(?:{_ROLE_WORDS[key]})\b", sentence, re.IGNORECASE):
-            return False
+    if key and not re.search(rf"\b(?:{_ROLE_WORDS[key]})\b", sentence, re.IGNORECASE):
+        return False
     clause = _ROLE_CLAUSE.search(part)
     verb = set(terms(clause.group("clause"))) if clause else set()
     if verb and not verb & set(terms(sentence)):

@@ -461,6 +461,12 @@ def test_answer_type_checks_catch_the_missing_name_number_date_and_outcome() -> 
         "What's the name of the firm he toured?", "He toured the firm Acme Robotics."
     )
     assert not answers_kind("What's the name of the firm he toured?", "He toured a drone firm.")
+    # Left unnamed under another word of the role's family: a company is a firm.
+    toured = (
+        "He plans to visit a drone-related company and attend a reception for Operation Tomodachi."
+    )
+    assert not answers_kind("What's the name of the drone firm he toured?", toured)
+    assert answers_kind("Which firm makes it?", "Acme Robotics, a drone company, makes it.")
     # A unit or a ship is not answered by a minister's name, nor by the outlet that reported it.
     ship = "Which carrier did the jets fly from?"
     assert answers_kind(ship, "The jets flew from the carrier Liaoning.")
