@@ -223,8 +223,12 @@ _PREVIEW = re.compile(
 # "What type of fighter", "which model of drone": the answer names the type ("J-15", "MQ-9",
 # "Mogami-class"); "Chinese fighters" says what the question already says.
 _ASKS_TYPE = re.compile(
-    r"^\W*(?:what|which)\s+(?:exact\s+|specific\s+|particular\s+)?(?:types?|models?|class(?:es)?|"
-    r"variants?|makes?|versions?|designs?)\s+of\b",
+    r"^\W*(?:what|which)\s+(?:exact\s+|specific\s+|particular\s+)?(?:(?:types?|models?|class(?:es)?|"
+    r"variants?|makes?|versions?|designs?)\s+of\b|"
+    # "What kind of Chinese fighter jets …" asks for a model too; "what kind of support" not.
+    r"(?:kinds?|sorts?)\s+of\s+(?:[\w-]+\s+){0,2}?(?:jets?|fighters?|aircraft|(?:war)?planes?|"
+    r"ships?|vessels?|frigates?|destroyers?|carriers?|submarines?|missiles?|interceptors?|"
+    r"rockets?|drones?|helicopters?|tanks?)\b)",
     re.IGNORECASE,
 )
 _DESIGNATION = re.compile(r"\b[A-Z]{1,4}-?\d+[A-Za-z]?\b|\b[A-Z][\w-]*-class\b")

@@ -706,6 +706,11 @@ def test_a_type_wants_its_designation_and_a_wish_is_no_outcome() -> None:
         fighter, "Chinese fighters locked fire-control radar onto Japan's jets."
     )
     assert answers_kind(fighter, "Chinese J-15 fighters locked radar onto Japan's jets.")
+    kind = "What kind of Chinese fighter jets were the ones that locked radar on Japan's planes?"
+    assert not answers_kind(kind, "Chinese warplanes had locked their radars onto Japan's jets.")
+    assert answers_kind(kind, "Chinese J-15 fighters locked radar onto Japan's jets.")
+    # "What kind of" something other than hardware asks for no designation.
+    assert answers_kind("What kind of support did Japan want?", "Japan wanted public support.")
     frigate = "Which class of frigate did Australia pick?"
     assert answers_kind(frigate, "Australia picked an upgraded Mogami-class frigate.")
     signed = "Did Japan and New Zealand end up signing the ACSA before the end of the year?"
