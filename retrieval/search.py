@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 # the candidate depth lets each retriever contribute passages the other ranks low.
 RRF_K = 60
 CANDIDATES = 30
-# Each retriever's top passage is moved up to at least this position of the fused ranking.
+# Each retriever's top passage is moved up to at least this position of the fused ranking, and
+# the embeddings' second one to the next.
 HEAD_SLOT = 3
+DENSE_SECOND_SLOT = HEAD_SLOT + 1
 # A comparison's or a multi-part question's first passages are read with the paragraph after
 # each (see Searcher.with_next_paragraphs).
 NEXT_PARAGRAPHS = 2
@@ -94,6 +96,15 @@ class Searcher:
                 at = next(i for i, p in enumerate(ranked) if p.chunk_id == ranking[0].chunk_id)
                 if at > HEAD_SLOT:
                     ranked.insert(HEAD_SLOT, ranked.pop(at))
+        # The embeddings' second passage too: "He is due back in Japan on Jan. 18." is dense
+        # rank 2 and BM25 rank 29 for "when is he supposed to be back home?". BM25's second
+        # shares the question's names, which the fusion already rewards (kept too, it cost
+        # recall on two sets).
+        dense = rankings[0]
+        if len(dense) > 1:
+            at = next(i for i, p in enumerate(ranked) if p.chunk_id == dense[1].chunk_id)
+            if at > DENSE_SECOND_SLOT:
+                ranked.insert(DENSE_SECOND_SLOT, ranked.pop(at))
         for p in ranked:
             p.score = totals[p.chunk_id]
         return ranked[:k]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retrieval.models import Passage
 from retrieval.search import (
+    DENSE_SECOND_SLOT,
     HEAD_SLOT,
     Searcher,
     _holds_new_duration,
@@ -79,9 +80,10 @@ def test_each_retrievers_best_passage_stays_near_the_top_of_the_fusion() -> None
     def passage(cid: str) -> Passage:
         return Passage(cid, cid, cid, 0, 1, 0.0)
 
-    # Dense ranks "only-dense" first, and BM25 never finds it; the rest both rank alike.
+    # Dense ranks "only-dense" first and "paraphrase" second, and BM25 finds neither; the rest
+    # both rank alike.
     shared = [f"both-{i}" for i in range(12)]
-    dense = ["only-dense", *shared]
+    dense = ["only-dense", "paraphrase", *shared]
     keyword = list(shared)
     searcher = Searcher.__new__(Searcher)
     searcher.dense = lambda q, k, f=None: [passage(c) for c in dense[:k]]  # type: ignore[method-assign]
@@ -89,7 +91,13 @@ def test_each_retrievers_best_passage_stays_near_the_top_of_the_fusion() -> None
     ranked = [p.chunk_id for p in searcher.hybrid("q", 10)]
     # Plain reciprocal rank fusion would put it behind all twelve, out of the top 10.
     assert ranked.index("only-dense") <= HEAD_SLOT
+    assert ranked.index("paraphrase") == DENSE_SECOND_SLOT
     assert ranked[:HEAD_SLOT] == shared[:HEAD_SLOT]
+    # BM25's second passage is not moved: the fusion already rewards the names it shares.
+    keyword = ["only-bm25", "bm25-second", *shared]
+    dense = list(shared)
+    ranked = [p.chunk_id for p in searcher.hybrid("q", 10)]
+    assert ranked.index("only-bm25") <= HEAD_SLOT and "bm25-second" not in ranked
 
 
 def test_the_sides_are_the_two_countries_when_more_places_are_named() -> None:
