@@ -161,16 +161,18 @@ class Searcher:
         """
         out = list(passages)
         ids = {p.chunk_id for p in passages}
+        following: dict[int, str] = {}
         for i, p in enumerate(passages[:NEXT_PARAGRAPHS]):
             article_id, _, index = p.chunk_id.rpartition(":")
-            if not index.isdigit():
+            if index.isdigit() and f"{article_id}:{int(index) + 1}" not in ids:
+                following[i] = f"{article_id}:{int(index) + 1}"
+        found = self.store.get_passages(list(following.values())) if following else {}
+        for i, after in following.items():
+            p = passages[i]
+            if after not in found or found[after].end <= p.end:
                 continue
-            after = f"{article_id}:{int(index) + 1}"
-            if after in ids:
-                continue
-            found = self.store.get_passages([after])
-            article = self.store.get_article(p.article_id) if after in found else None
-            if article is None or found[after].end <= p.end:
+            article = self.store.get_article(p.article_id)
+            if article is None:
                 continue
             end = found[after].end
             out[i] = replace(p, text=article.text[p.start : end], end=end, scores=dict(p.scores))
@@ -183,7 +185,7 @@ class Searcher:
         run = {"dense": self.dense, "bm25": self.bm25, "hybrid": self.hybrid}[options.mode]
         ranked = run(query, depth, options.filters)
         top = balance(ranked, options.k, options.max_per_article)
-        if _ASKS_DURATION.search(query):
+        if _HOW_LONG.search(query):
             top = reserve(
                 top, ranked, _holds_new_duration(query), DURATION_SLOTS, options.max_per_article
             )
@@ -192,8 +194,9 @@ class Searcher:
 
 # "How long did the sit-down last?": "In a 50-minute meeting at the Pentagon, the two confirmed
 # …" shares one word with it, and ranks below twenty passages about the talks. The best
-# passages stating a duration the question does not get places in the top k.
-_ASKS_DURATION = re.compile(r"\bhow long\b", re.IGNORECASE)
+# passages stating a duration the question does not get places in the top k. (Looser than the
+# answerer's check: "how long" anywhere in the question, not only leading its asking sentence.)
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
 DURATION_SLOTS = 3
 
 
