@@ -887,7 +887,7 @@ def reported_before(published: str, days: Sequence[tuple[int, int]]) -> bool:
 # of …"). Words that only say what kind of answer is wanted ("what day", "which one") are not.
 _ASKED_NOUN = re.compile(
     r"^\W*(?:\w+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z][\w-]+)\s+"
-    r"(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can)\b",
+    r"(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can|[a-z]+ed)\b",
     re.IGNORECASE,
 )
 _GENERIC_NOUNS = frozenset("kind type sort name day date year month time one part role".split())
@@ -1022,15 +1022,15 @@ def draft(
     queries = [question, *(p for p, _, _ in parts)]
     expanded = [spell_out_acronyms(q, [p.text for p in passages]) for q in queries]
     scores, vectors = relevance(expanded, passages, pool, embed, rarity)
-    days = asked_days(question)
-    if days and not _ASKS_PLANS.search(question):
-        # "How did the readouts of the Jan. 15 meeting differ?": a Dec. 12 story of another
-        # call's readouts shares every word but the date. Only a question about plans is
-        # answered by a preview.
-        early = np.array(
-            [reported_before(passages[c.passage].published, days) for c in pool], dtype=np.float32
-        )
-        scores = scores - EARLY_PENALTY * early
+    for row, query in enumerate(queries):
+        days = asked_days(query)
+        if days and not _ASKS_PLANS.search(query):
+            # "How did the readouts of the Jan. 15 meeting differ?": a Dec. 12 story of another
+            # call's readouts shares every word but the date. Only a question about plans is
+            # answered by a preview, and only the parts that name the day are about it ("…
+            # by the Jan. 15 meeting, and what featured in their preceding call?").
+            early = [reported_before(passages[c.passage].published, days) for c in pool]
+            scores[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
     full = scores[0]
     # The whole question's best sentence decides whether to answer at all; with one part it
     # must also hold the kind of thing asked for (a date for "when", a name for "who").

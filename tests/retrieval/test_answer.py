@@ -966,6 +966,24 @@ def test_a_story_published_before_the_day_asked_about_did_not_report_it(
     assert "frank discussion" in draft(planned, passages, embed, rarity=lambda term: 1.0).text
 
 
+def test_only_the_parts_naming_the_day_pass_over_earlier_stories(sample: Sample, embed) -> None:
+    # The second part asks about the call before the Jan. 15 meeting, which only a story
+    # published before it reports: the date penalty is the first part's, not the second's.
+    asked = (
+        "How many discussions had Koizumi and Hegseth held by the Jan. 15 meeting, and what "
+        "incident featured in their preceding phone call?"
+    )
+    passages = [
+        sample.passage("talks", "fourth discussion"),
+        sample.passage("readouts", "Dec. 6 incident"),
+        sample.passage("talks", "Pentagon"),
+    ]
+    # As in the corpus, "phone call" is common and "incident" rare.
+    result = draft(asked, passages, embed, rarities({"incid": 1.0, "discuss": 1.0}))
+    assert "fourth discussion" in result.text
+    assert "Dec. 6 incident" in result.text
+
+
 def test_the_noun_a_what_question_asks_for_marks_its_answer(
     sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -973,6 +991,8 @@ def test_the_noun_a_what_question_asks_for_marks_its_answer(
         asked_noun("Against what political backdrop did the paper place the visit?") == "backdrop"
     )
     assert asked_noun("Which island chain does each report name?") == "chain"
+    # The noun may be the subject too: "what incident featured in the call".
+    assert asked_noun("What incident featured in their preceding phone call?") == "incid"
     assert asked_noun("What did Koizumi say?") is None
     assert asked_noun("Which day was it?") is None  # "day" says what kind, not which sentence
     asked = ["Against what political backdrop did the Global Times place Koizumi's visit?"]
