@@ -30,7 +30,7 @@ from retrieval.errors import LLMError, ReadoutError
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget
 from retrieval.settings import RetrievalSettings
-from retrieval.verify import MENTION, Embed, terms, verify
+from retrieval.verify import MENTION, Embed, Verified, terms, verify
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -147,13 +147,19 @@ class AnswerService:
         if verified is None or verified.empty:
             log.info("abstained after %.2f s (%d passages)", timings["total"], len(passages))
             return Answer(question, self.abstention(passages, filters), [], True, passages, timings)
+        text = verified.text
+        extracted = self._chat_model is None or model_failed
+        if extracted and fallback is not None and fallback.verdict is not None:
+            # "Before or after?" is answered in words, from the dates of the two sentences kept.
+            ruling = fallback.verdict.render(markers(verified, passages))
+            text = f"{ruling} {text}" if ruling else text
         log.info(
             "answered with %d sentences and %d citations in %.2f s",
             len(verified.kept),
             len(verified.citations),
             timings["total"],
         )
-        return Answer(question, verified.text, verified.citations, False, passages, timings)
+        return Answer(question, text, verified.citations, False, passages, timings)
 
     def _generate(
         self, model: BaseChatModel, question: str, passages: list[Passage], history: History
@@ -246,6 +252,15 @@ class AnswerService:
             f"I searched the ingested articles; the {len(passages)} closest passages come from "
             f"{len(articles)} articles by {_names(publishers)}{span}"
         )
+
+
+def markers(verified: Verified, passages: Sequence[Passage]) -> dict[str, str]:
+    """Return each kept sentence's citation marker ("[2]"), by the sentence's text."""
+    number = {c.chunk_id: c.n for c in verified.citations}
+    return {
+        sentence: f"[{number[passages[support.passage].chunk_id]}]"
+        for sentence, support in verified.kept
+    }
 
 
 def _names(publishers: list[str]) -> str:

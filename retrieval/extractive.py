@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.models import Passage
+from retrieval.ordering import Verdict, before_or_after, verdict
 from retrieval.questions import ASKING, question_parts
 from retrieval.search import (
     asks_another_source,
@@ -411,6 +412,7 @@ class Draft:
     abstained: bool
     best: float
     chosen: list[Candidate]
+    verdict: Verdict | None = None  # which of two events came first, for "before or after?"
 
 
 def named_things(sentence: str, question: str) -> list[tuple[str, str]]:
@@ -907,6 +909,8 @@ _LEAD_CLAUSE = re.compile(
 )
 
 
+# The kind of an event's need in "did A come before or after B?": a sentence dating it.
+WHEN_IT_HAPPENED = "When did that happen"
 _ORDER = re.compile(
     r"\b(?:came|happened|took place|was held)\s+(?:first|earlier|later|last)\b", re.IGNORECASE
 )
@@ -969,6 +973,8 @@ def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str,
             # "Which came first: A or B?" is answered by when each happened.
             kind = "When did it happen"
         found.append((option, kind, ""))
+    # "Did A come before or after B?" too; an event no sentence dates is left to the others.
+    found += [(event, WHEN_IT_HAPPENED, "") for event in before_or_after(parts[0]) or ()]
     named = mentioned_publishers(question, list(publishers)) if is_comparison(question) else []
     if len(named) >= 2:
         # "The Global Times and the FT piece describe it differently": each publisher's side
@@ -1072,6 +1078,7 @@ def draft(
     def duplicate(i: int) -> bool:
         return any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE for j in chosen)
 
+    answered_by: dict[int, int] = {}  # need (1-based, as in ``scores``) → its own sentence
     if parts:
         # One sentence per need, judged half on the need and half on the whole question (a
         # part like "on what dates" means nothing alone).
@@ -1116,11 +1123,12 @@ def draft(
                 and (answered is None or float(own[i]) >= answered + NEED_MARGIN)
             ]
             if answered is not None and not fresh:
+                answered_by[k] = max((j for j in chosen if kind[j]), key=lambda j: float(own[j]))
                 continue
             if not fresh or blended[fresh[0]] + raw[fresh[0]] < (
                 SIDE_FLOOR if side else PART_FLOOR
             ):
-                if side:
+                if side or kind_of == WHEN_IT_HAPPENED:
                     # One side of a comparison the passages don't voice is left out, not
                     # abstained on: "what did the US readout omit that Japan's included".
                     continue
@@ -1129,6 +1137,7 @@ def draft(
                 return Draft("", True, best, [])
             if len(chosen) < MAX_NEEDS:
                 chosen.append(fresh[0])
+                answered_by[k] = fresh[0]
     else:
         chosen = [top]
         weights = question_weights(question, passages, rarity)
@@ -1148,7 +1157,39 @@ def draft(
     if not chosen:
         return Draft("", True, best, [])
     picked = [pool[i] for i in with_antecedents(chosen, pool)]
-    return Draft(" ".join(c.text for c in picked), False, best, picked)
+    ruling = order_verdict(question, parts, answered_by, pool, passages)
+    return Draft(" ".join(c.text for c in picked), False, best, picked, ruling)
+
+
+def order_verdict(
+    question: str,
+    parts: Sequence[tuple[str, str, str]],
+    answered_by: dict[int, int],
+    pool: Sequence[Candidate],
+    passages: Sequence[Passage],
+) -> Verdict | None:
+    """Return which event came first when the question asks and each has its own dated sentence."""
+    asked = question_parts(question)[0]  # as ``needs`` reads it
+    events = before_or_after(asked)
+    choice = not events and bool(_ORDER.search(asked))
+    if choice:
+        options = choice_alternatives(asked)
+        events = (options[0], options[1]) if len(options) == 2 else None
+    if not events:
+        return None
+    needs_of = [k for k, (part, _, _) in enumerate(parts, start=1) if part in events]
+    if len(needs_of) != 2 or not all(k in answered_by for k in needs_of):
+        return None
+    first, second = (pool[answered_by[k]] for k in needs_of)
+    return verdict(
+        question,
+        events,
+        (
+            (first.text, passages[first.passage].published),
+            (second.text, passages[second.passage].published),
+        ),
+        choice,
+    )
 
 
 def with_clauses_of_kind(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -233,3 +234,20 @@ def test_a_comparison_reads_its_first_passages_with_the_next_paragraph(indexed: 
     plain = indexed.searcher.retrieve("What did Zhang Junshe say?", options)
     for p in plain:
         assert p.text == indexed.store.get_passages([p.chunk_id])[p.chunk_id].text
+
+
+def test_before_or_after_is_answered_from_the_two_dates_it_cites(indexed: Runtime) -> None:
+    answer = service(indexed).answer(
+        "Did the four-way meeting with Australia and the Philippines come before or after "
+        "Hegseth signed the India framework?"
+    )
+    assert not answer.abstained
+    verdict, _, rest = answer.text.partition("]. ")  # the first sentence ends at its marker
+    assert verdict.startswith("After: Nov. 1, 2025 [")  # the four met the day after
+    assert "Oct. 31, 2025 [" in verdict
+    by_n = {f"[{c.n}]": c for c in answer.citations}
+    first, second = re.findall(r"\[\d+\]", f"{verdict}]")
+    # Each date's marker is the citation of the sentence that gives the date.
+    assert "Nov. 1, 2025" in by_n[first].quote and "Oct. 31, 2025" in by_n[second].quote
+    assert first in rest and second in rest
+    assert_exact(indexed, answer)
