@@ -758,18 +758,30 @@ def relevance(
     # "He is due back in Japan on Jan. 18." says little alone: a sentence that opens with a
     # pronoun is also read with the one before it, which names who "he" is.
     linked = [i for i, c in enumerate(pool) if c.before and _PRONOUN_LED.match(c.text)]
+    # When "he" is someone the question names, the sentence is read with the name in its place
+    # too: "Koizumi is due back in Japan on Jan. 18." is what it says of him.
+    asked_terms = {t for q in queries for t in terms(q)}
+    resolved = {i: r for i in linked if (r := resolve_pronoun(pool, i, asked_terms))}
     texts = [
         *queries,
         *(c.text for c in pool),
         *(f"{pool[i].before} {pool[i].text}" for i in linked),
+        *resolved.values(),
     ]
     vectors = np.asarray(embed(texts), dtype=np.float32)
     asked = vectors[: len(queries)]
     rows = vectors[len(queries) : len(queries) + len(pool)]
     semantic = asked @ rows.T
     if linked:
-        read_with = vectors[len(queries) + len(pool) :]
+        read_with = vectors[len(queries) + len(pool) : len(queries) + len(pool) + len(linked)]
         semantic[:, linked] = np.maximum(semantic[:, linked], asked @ read_with.T)
+    if resolved:
+        named_in = vectors[len(queries) + len(pool) + len(linked) :]
+        columns = list(resolved)
+        semantic[:, columns] = np.maximum(semantic[:, columns], asked @ named_in.T)
+    sentence_terms = [
+        c.terms | set(terms(resolved[i])) if i in resolved else c.terms for i, c in enumerate(pool)
+    ]
     n = len(passages)
     rank_bonus = np.array([1.0 - c.passage / n for c in pool], dtype=np.float32)
     ledes = np.array([c.lede for c in pool], dtype=np.float32)
@@ -780,7 +792,8 @@ def relevance(
         given = given_names(query)
         context = [coverage(weights, with_given_names(t, given)) for t in passage_terms]
         lexical = np.array(
-            [coverage(weights, with_given_names(c.terms, given)) for c in pool], dtype=np.float32
+            [coverage(weights, with_given_names(t, given)) for t in sentence_terms],
+            dtype=np.float32,
         )
         ctx = np.array([context[c.passage] for c in pool], dtype=np.float32)
         noun = asked_noun(query)
@@ -799,6 +812,47 @@ def relevance(
 
 
 _PRONOUN_LED = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|The two)\b")
+_PERSON_PRONOUN = re.compile(r"(?:(?P<subject>He|She)|(?P<possessive>His|Her))\b")
+_NAME_WORDS = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
+_VOICES = frozenset(alias for aliases in _COUNTRY_VOICES.values() for alias in aliases)
+
+
+def resolve_pronoun(pool: Sequence[Candidate], i: int, asked: Collection[str]) -> str | None:
+    """Return sentence ``i`` with its leading "He"/"His" replaced by whom it means, if asked about.
+
+    "He" is the subject (the first name) of the last sentence before it in the passage that
+    does not itself open with a pronoun ("Koizumi said he would …. He said he planned …. He is
+    due back …"). None when that person is not one the question names.
+    """
+    c = pool[i]
+    lead = _PERSON_PRONOUN.match(c.text)
+    if not lead:
+        return None
+    earlier = {o.text: o for o in pool if o.passage == c.passage}
+    before, seen = c.before, 0
+    while before and _PRONOUN_LED.match(before) and seen < 5:
+        prior = earlier.get(before)
+        before, seen = (prior.before if prior else ""), seen + 1
+    for run in _NAME_WORDS.finditer(before):
+        words = [w.removesuffix("'s").removesuffix("’s") for w in run.group().split()]
+        names = [
+            w
+            for w in words
+            if w.lower() not in _NOT_NAMES
+            and w.lower() not in _COUNTRY_VOICES
+            and w not in _VOICES
+            and terms(w)
+        ]
+        if not names:
+            continue  # "At a press conference, …", "Japanese Defense Minister …"
+        # The sentence's first name is its subject: "he" is that person, asked about or not.
+        if not set(terms(" ".join(names))) & set(asked):
+            return None
+        said = f"{names[-1]}'s" if lead.group("possessive") else names[-1]
+        return f"{said}{c.text[lead.end() :]}"
+    return None
+
+
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)+")
 _NOT_NAMES = _TITLES | _PLACE_WORDS | _ORG_WORDS | _PERSON_TITLES
 

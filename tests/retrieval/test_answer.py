@@ -32,6 +32,7 @@ from retrieval.extractive import (
     question_weights,
     relevance,
     reported_before,
+    resolve_pronoun,
     side_voiced,
     speaker_named,
     spell_out_acronyms,
@@ -982,6 +983,32 @@ def test_only_the_parts_naming_the_day_pass_over_earlier_stories(sample: Sample,
     result = draft(asked, passages, embed, rarities({"incid": 1.0, "discuss": 1.0}))
     assert "fourth discussion" in result.text
     assert "Dec. 6 incident" in result.text
+
+
+def test_he_is_read_as_the_person_the_question_names(sample: Sample, embed) -> None:
+    passages = [sample.passage("preview", "He is due back")]
+    pool = candidates(passages)
+    due = next(i for i, c in enumerate(pool) if c.text.startswith("He is due back"))
+    # "He said he planned …" before it opens with a pronoun too: "he" is the subject of the
+    # sentence before that one, "Koizumi said he would give a speech …".
+    assert (
+        resolve_pronoun(pool, due, {"koizumi", "back"})
+        == "Koizumi is due back in Japan on Jan. 18."
+    )
+    assert resolve_pronoun(pool, due, {"hegseth", "back"}) is None  # not whom "he" means
+    lede = next(i for i, c in enumerate(pool) if not c.text.startswith(("He ", "It ")))
+    assert resolve_pronoun(pool, lede, {"koizumi"}) is None  # no pronoun to resolve
+    asked = ["When is Koizumi supposed to be back home from the US trip?"]
+    with_name, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
+    plain, _ = relevance(
+        ["When is he supposed to be back home from the US trip?"],
+        passages,
+        pool,
+        embed,
+        rarity=lambda term: 1.0,
+    )
+    # Named, the sentence about him scores as one that says "Koizumi is due back".
+    assert with_name[0][due] - plain[0][due] > 0.05
 
 
 def test_the_noun_a_what_question_asks_for_marks_its_answer(
