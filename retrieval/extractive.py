@@ -453,6 +453,17 @@ def new_names(sentence: str, question: str) -> list[str]:
     return [name for name, _ in named_things(sentence, question)]
 
 
+# "… his first visit to the US since being appointed defense minister in October": the time in
+# a "since" phrase dates the background, not what the sentence reports.
+_SINCE = re.compile(r"\bsince\s+[^,;.]+", re.IGNORECASE)
+
+
+def _without_background(sentence: str, question: str) -> str:
+    """Return ``sentence`` without its "since …" phrases that share no word with the question."""
+    asked = set(terms(question))
+    return _SINCE.sub(lambda m: m.group() if set(terms(m.group())) & asked else " ", sentence)
+
+
 def _time_tokens(text: str) -> set[str]:
     """Return the dates and times of ``text`` as comparable tokens ("jan", "jan 18", "2026")."""
     found = set()
@@ -488,7 +499,7 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     if embedded and not answers_kind(embedded.group(1), sentence, question or part):
         return False
     asked = question or part
-    new_times = _time_tokens(sentence) - _time_tokens(asked)
+    new_times = _time_tokens(_without_background(sentence, asked)) - _time_tokens(asked)
     if _ASKS_TIME.search(part) and not new_times:
         return False
     if _ASKS_DAY.search(part) and not any(

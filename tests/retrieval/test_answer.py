@@ -578,6 +578,17 @@ def test_how_much_wants_an_amount_and_a_role_question_keeps_its_own_words_out() 
     assert answers_kind(laos, "He met Laos' Defence Minister, Khamlieng Outhakaisone, on Sunday.")
 
 
+def test_a_since_phrase_dates_the_background() -> None:
+    visit = (
+        "This is Koizumi's first visit to the US since being appointed defense minister in October."
+    )
+    # "In October" dates his appointment, not his return from the trip.
+    assert not answers_kind("When is Koizumi supposed to be back from the US trip?", visit)
+    assert answers_kind("When is Koizumi due back?", "He is due back in Japan on Jan. 18.")
+    # Asked about what the phrase says, its time is the answer.
+    assert answers_kind("When did Koizumi become defense minister?", visit)
+
+
 def test_an_embedded_question_sets_the_kind_too() -> None:
     asked = "What did the report say about how long the radar lock lasted?"
     assert not answers_kind(asked, "The report said Chinese jets locked radar on Japanese planes.")
