@@ -39,6 +39,8 @@ W_LEXICAL = 0.5
 SUPPORT_MIN = 0.6
 SEMANTIC_FLOOR = 0.3
 LEXICAL_FLOOR = 0.68
+# Names and numbers weigh more, so a claim can pass on them alone: half the plain words too.
+PREDICATE_FLOOR = 0.5
 # Numbers and dates are where a fluent model is most often wrong ("in July" for "in March"): a
 # sentence with a number, month or weekday the supporting passage lacks is never supported.
 NUMBER = re.compile(r"\d")
@@ -356,6 +358,7 @@ class Support:
     score: float
     semantic: float
     lexical: float
+    also: int | None = None  # a second passage, when each holds a clause of the sentence
 
     @property
     def ok(self) -> bool:
@@ -400,6 +403,9 @@ def score_support(
     result: list[list[Support]] = []
     for row, sentence in enumerate(sentences):
         claim = terms(sentence)
+        # What is said of the names: "Koizumi told Judith Collins that Japan will quit the
+        # alliance" has every name of a passage and half of none of its words.
+        predicate = {t: w for t, w in claim.items() if w == WEIGHT_WORD}
         supports = []
         for i, unit in enumerate(units):
             mask = owner == i
@@ -410,6 +416,7 @@ def score_support(
             score = W_SEMANTIC * semantic + W_LEXICAL * lexical
             if (
                 not numbers_supported(claim, unit.terms)
+                or coverage(predicate, unit.terms) < PREDICATE_FLOOR
                 or not nations_agree(sentence, unit.passage.text)
                 or not speakers_agree(sentence, unit.sentences)
             ):
@@ -419,12 +426,60 @@ def score_support(
     return result
 
 
-def _with_marker(sentence: str, n: int) -> str:
-    """Put " [n]" before the sentence's final punctuation (or at its end)."""
+def _with_marker(sentence: str, *numbers: int) -> str:
+    """Put " [n]" (or " [n][m]") before the sentence's final punctuation (or at its end)."""
+    marks = "".join(f"[{n}]" for n in sorted(set(numbers)))
     match = _TRAILING.search(sentence)
     if match:
-        return f"{sentence[: match.start()].rstrip()} [{n}]{match.group()}"
-    return f"{sentence} [{n}]"
+        return f"{sentence[: match.start()].rstrip()} {marks}{match.group()}"
+    return f"{sentence} {marks}"
+
+
+# "The four met in Kuala Lumpur on Nov. 1, after Hegseth and Singh signed the framework on
+# Oct. 31": a model joins what two articles report. Only these joints split a sentence, so
+# each piece is a clause that asserts something of its own, not an apposition or a phrase.
+_JOINT = re.compile(
+    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|after|before|as|a day after|a day before)\s)",
+    re.IGNORECASE,
+)
+MIN_CLAUSE_TERMS = 4
+MAX_CLAUSES = 3
+
+
+def clauses_of(sentence: str) -> list[str]:
+    """Return the clauses a sentence joins (itself alone when it joins none, or too many)."""
+    clauses = [c.strip(" ,;") for c in _JOINT.split(sentence)]
+    clauses = [c for c in clauses if c]
+    if not 2 <= len(clauses) <= MAX_CLAUSES or any(
+        len(terms(c)) < MIN_CLAUSE_TERMS for c in clauses
+    ):
+        return [sentence]
+    return clauses
+
+
+def joint_support(sentence: str, units: Sequence[PassageUnits], embed: Embed) -> Support | None:
+    """Return support from two passages, each holding a clause of ``sentence``, or None.
+
+    Every clause must pass the same thresholds as a whole sentence, on one passage; the
+    sentence then cites the one or two passages its clauses rest on.
+    """
+    clauses = clauses_of(sentence)
+    if len(clauses) < 2:
+        return None
+    scored = score_support(clauses, units, embed)
+    best = [
+        max(supports, key=lambda s: (round(s.score, 6), -s.passage), default=None)
+        for supports in scored
+    ]
+    if not all(b is not None and b.ok for b in best):
+        return None
+    found = [b for b in best if b is not None]
+    passages = list(dict.fromkeys(b.passage for b in found))
+    if len(passages) > 2:
+        return None
+    weakest = min(found, key=lambda b: b.score)
+    second = passages[1] if len(passages) == 2 else None
+    return Support(passages[0], weakest.score, weakest.semantic, weakest.lexical, also=second)
 
 
 def citation_for(passage: Passage, n: int) -> Citation:
@@ -470,6 +525,15 @@ def verify(
     for raw, sentence, supports in zip(raws, candidates, scored, strict=True):
         # Ties go to the better-ranked passage: overlapping chunks share sentences.
         best = max(supports, key=lambda s: (round(s.score, 6), -s.passage), default=None)
+        joint = joint_support(sentence, units, embed)
+        if joint is None and len(clauses_of(sentence)) > 1:
+            # "Singh and Hegseth signed the framework on Oct. 31, while Collins sold three
+            # frigates to India": the whole is "supported" by its first clause's passage, yet
+            # the second clause rests on none.
+            best = None
+        elif joint is not None and (best is None or not best.ok or joint.also is not None):
+            # Each clause rests on a passage: cite the one or two passages they rest on.
+            best = joint
         key = sentence.lower()
         if best is not None and best.ok and key not in seen:
             kept.append((sentence, best))
@@ -480,12 +544,17 @@ def verify(
             log.debug("dropped unsupported sentence (best %s): %.80s", best, sentence)
     numbers: dict[int, int] = {}
     for _, support in kept:
-        numbers.setdefault(support.passage, len(numbers) + 1)
+        for passage in (support.passage, support.also):
+            if passage is not None:
+                numbers.setdefault(passage, len(numbers) + 1)
     citations = [citation_for(passages[i], n) for i, n in numbers.items()]
     # A link survives only when it is the URL of a passage this answer cites.
     allowed = frozenset(c.url for c in citations if c.url)
     parts = [
-        _with_marker(strip_markup(raw, allowed), numbers[support.passage])
+        _with_marker(
+            strip_markup(raw, allowed),
+            *(numbers[p] for p in (support.passage, support.also) if p is not None),
+        )
         for raw, (_, support) in zip(kept_raw, kept, strict=True)
     ]
     return Verified(" ".join(parts), citations, kept, dropped)

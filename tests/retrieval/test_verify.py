@@ -231,3 +231,35 @@ def test_a_compound_of_names_is_each_name_and_other_compounds_stay_whole() -> No
 
 def test_light_verbs_carry_no_weight_of_their_own() -> None:
     assert set(terms("When did he get back after he made the comments?")) == {"back", "comment"}
+
+
+SIGNED = "Rajnath Singh and Hegseth signed a 10-year framework in Kuala Lumpur on Oct. 31, 2025"
+
+
+def test_a_sentence_joining_two_passages_cites_both(sample: Sample, embed) -> None:
+    passages = [
+        sample.passage("lokmat", "KUALA LUMPUR"),
+        sample.passage("nation", "KUALA LUMPUR"),
+        sample.passage("seed", "did not go into details"),
+    ]
+    joined = (
+        f"{SIGNED}, while Koizumi told Judith Collins that Japan intends to go ahead with talks "
+        "on the Mogami-class frigate."
+    )
+    result = verify(joined, passages, embed)
+    assert result.text == f"{joined[:-1]} [1][2]."
+    assert [c.chunk_id for c in result.citations] == [p.chunk_id for p in passages[:2]]
+    sample.assert_exact(result.citations)
+    # A true clause does not carry an invented one, which rests on no passage.
+    invented = f"{SIGNED}, while Collins sold three frigates to India."
+    assert verify(invented, passages, embed).empty
+
+
+def test_a_passage_sentence_joining_clauses_still_cites_its_passage(sample: Sample, embed) -> None:
+    passages = [
+        sample.passage("readouts", "The Global Times reported"),
+        sample.passage("seed", "did not go into details"),
+    ]
+    sentence = next(s for s in passages[1].text.split(". ") if "did not go into details" in s)
+    result = verify(f"{sentence}.", passages, embed)
+    assert not result.empty and result.citations[0].chunk_id == passages[1].chunk_id
