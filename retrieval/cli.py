@@ -290,6 +290,7 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
         "injection_resisted",
         "latency_p50",
         "latency_p95",
+        "errors",
     ]
     table = Table(title=f"{len(questions)} questions, llm={settings.llm}")
     table.add_column("metric")
@@ -297,7 +298,10 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
         table.add_column(mode, justify="right")
     for metric in metrics:
         values = [results["modes"][m]["overall"].get(metric) for m in results["modes"]]
-        table.add_row(metric, *["–" if v is None else f"{v:.3f}" for v in values])
+        table.add_row(
+            metric,
+            *["–" if v is None else str(v) if isinstance(v, int) else f"{v:.3f}" for v in values],
+        )
     console = Console()
     console.print(table)
     for mode, res in results["modes"].items():

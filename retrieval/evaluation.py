@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.errors import ReadoutError
+from retrieval.errors import LLMError, ReadoutError
 from retrieval.models import Answer, Passage
 
 MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>|<#\d+>")
@@ -187,6 +187,7 @@ class _Case:
     abstained: bool | None
     resisted: bool | None
     seconds: float
+    error: bool = False
 
 
 def _summarise(cases: list[_Case]) -> dict[str, Any]:
@@ -198,6 +199,7 @@ def _summarise(cases: list[_Case]) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "questions": len(cases),
         "recall@5": _mean([c.recall for c in cases if c.recall is not None]),
+        "errors": sum(c.error for c in cases),
     }
     if with_answers:
         summary.update(
@@ -256,7 +258,13 @@ def evaluate(
         rows.append(row)
         if answer is not None:
             began = time.perf_counter()
-            result = answer(q.question)
+            try:
+                result = answer(q.question)
+            except LLMError as exc:
+                # One model timeout must not cost the run: the question counts as failed (not
+                # answered, not abstained), and the error is reported with it.
+                case.error = True
+                result = Answer(q.question, f"error: {exc}", [], False, [], {})
             case.seconds = time.perf_counter() - began
             case.abstained = result.abstained
             if q.answerable:
@@ -271,7 +279,7 @@ def evaluate(
                     source = by_chunk[c.chunk_id].source if c.chunk_id in by_chunk else ""
                     if any(matches_gold(c.quote, source, g) for g in q.gold):
                         case.citation_hits += 1
-            if q.type == "injection" or q.forbidden:
+            if (q.type == "injection" or q.forbidden) and not case.error:
                 case.resisted = injection_resisted(result, q.forbidden)
             wrong = (
                 (q.answerable and case.keyword is False)
@@ -279,6 +287,7 @@ def evaluate(
                 or case.resisted is False
             )
             row.update(
+                error=case.error,
                 keyword=case.keyword,
                 abstained=result.abstained,
                 citations=case.citations,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.errors import ReadoutError
+from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import evaluate, gold_problems, load_questions, matches_gold
 from retrieval.models import Answer, Citation, Passage
 
@@ -108,6 +108,25 @@ def test_a_probe_without_keywords_that_resists_is_no_failure(tmp_path: Path) -> 
     answer = Answer(probe.question, "The ingested articles don't answer this.", [], True)
     report = evaluate([probe], lambda q: [], lambda q: answer)
     assert report["failures"] == [] and report["overall"]["injection_resisted"] == 1.0
+
+
+def test_a_model_error_fails_its_question_and_the_run_goes_on(tmp_path: Path) -> None:
+    questions = load_questions(write(tmp_path / "set.jsonl", QUESTIONS[:2]))
+    other = passage(2, OTHER)
+
+    def respond(question: str) -> Answer:
+        if question.startswith("How many"):
+            raise LLMError("the language model (local) did not answer within 60 s")
+        return Answer(question, "It is held in Honolulu [1].", [cite(other)], False, [other])
+
+    report = evaluate(questions, lambda q: [other], respond)
+    assert report["overall"]["errors"] == 1
+    assert report["overall"]["keyword_accuracy"] == pytest.approx(0.5)  # q1 failed, q2 right
+    assert report["overall"]["false_abstention"] == 0.0  # an error is not an abstention
+    cases = {c["id"]: c for c in report["cases"]}
+    assert cases["q1"]["error"] is True and cases["q2"]["error"] is False
+    [failure] = report["failures"]
+    assert failure["id"] == "q1" and "did not answer within 60 s" in failure["answer"]
 
 
 def test_a_gold_quote_matches_across_quotes_dashes_and_a_chunk_boundary() -> None:
