@@ -1008,6 +1008,12 @@ def spell_out_acronyms(question: str, texts: Sequence[str]) -> str:
     return f"{question} ({'; '.join(spelled)})" if spelled else question
 
 
+_LATE_WH = re.compile(
+    r"\b(?:which|what|who|whom|whose|when|where|how\s+(?:many|much|long))\b[^?]*\?\s*$",
+    re.IGNORECASE,
+)
+
+
 def asking_sentence(text: str) -> str:
     """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
 
@@ -1015,7 +1021,12 @@ def asking_sentence(text: str) -> str:
     it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
     """
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    asking = next((s for s in reversed(sentences) if ASKING.search(s)), text)
+    asking = next((s for s in reversed(sentences) if ASKING.search(s)), None)
+    if asking is None:
+        # "They did a PT session with soldiers from which Army unit?": the question word may
+        # come late; what it asks is from there on.
+        late = _LATE_WH.search(sentences[-1])
+        asking = late.group() if late else text
     # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
     # comma is not what is asked.
     return _LEAD_CLAUSE.sub("", asking)

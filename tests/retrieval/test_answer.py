@@ -538,6 +538,12 @@ def test_the_asking_sentence_decides_the_kind_and_publishers_are_compared_side_b
     asked = "The two papers describe it differently. What phrase does each use for it?"
     assert asking_sentence(asked) == "What phrase does each use for it?"
     assert asking_sentence("Who met Paparo?") == "Who met Paparo?"
+    # A question word may come late: what it asks for is still a name.
+    late = "They did a morning PT session with soldiers from which Army unit?"
+    assert asking_sentence(late) == "which Army unit?"
+    assert not answers_kind(asking_sentence(late), "They worked out with American soldiers.")
+    assert answers_kind(asking_sentence(late), "They trained with troops from The Old Guard.")
+    assert asking_sentence("Tell me about the meeting.") == "Tell me about the meeting."
     assert answers_kind(asking_sentence(asked), 'It called it an "existential threat" to Japan.')
     assert not answers_kind(asking_sentence(asked), "It said Japan's remarks were a threat.")
     publishers = ["Global Times", "Report.az (citing the Financial Times)", "Voice of Vienna"]
