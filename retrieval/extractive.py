@@ -244,7 +244,9 @@ _AMOUNT = re.compile(
 # "Which edition of the forum", "what round of talks": the answer is an ordinal ("the 12th").
 _ASKS_ORDINAL = re.compile(
     r"^\W*(?:(?:to|by|at|in|on|of|for)\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:edition|iteration|round|session|instal?lment|meeting\s+number)\s+of\b",
+    r"(?:(?:edition|iteration|instal?lment|meeting\s+number)\b|(?:round|session)\s+of\b)|"
+    # "Was the KL get-together a first, or have the four done this before?"
+    r"^\W*(?:was|is|were|are)\b[^?]*?\b(?:a|the)\s+first\b(?!\s+(?:time\s+)?(?:that|since)\b)",
     re.IGNORECASE,
 )
 _ORDINAL = re.compile(

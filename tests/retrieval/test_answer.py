@@ -1109,3 +1109,8 @@ def test_which_edition_wants_an_ordinal() -> None:
     assert not answers_kind(asked, "The regional security dialogue was held in Singapore in June.")
     assert answers_kind(asked, "The 22nd regional security dialogue opened in Singapore.")
     assert answers_kind(asked, "It was the twentieth such dialogue held in Singapore.")
+    # "Which edition was each?" asks the same; so does "was it a first, or done before?".
+    assert not answers_kind("Which edition was each of them?", "The four met in Kuala Lumpur.")
+    first = "Was the four-way get-together in KL a first, or have the four done this before?"
+    assert not answers_kind(first, "The four held talks in Kuala Lumpur on Nov. 1.")
+    assert answers_kind(first, "The gathering was the fifth of its kind in three years.")
