@@ -288,6 +288,10 @@ _EXPERT_ROLES = (
 _EXPERTS = "|".join(f"{role}s?" for role in _EXPERT_ROLES)
 # A named answer sits in a sentence that names the role too ("Zhang Xiaogang, spokesperson for
 # …"); a sentence that names only somebody else answers a different question.
+_DIPLOMATS = (
+    r"diplomats?|ambassadors?|envoys?|high\s+commissioners?|consuls?(?:[\s-]general)?|"
+    r"charg[ée]s?\s+d['’]affaires|attach[ée]s?"
+)
 _ROLE_WORDS = {
     "spokes": r"spokes(?:person|man|woman)|spokespeople",
     "unit": r"units?|regiments?|battalions?|brigades?|divisions?|squadrons?|guard",
@@ -302,6 +306,9 @@ _ROLE_WORDS = {
     "newspaper": r"newspapers?|dailies|daily|times|shimbun|paper",
     "expert": _EXPERTS,
     "analyst": _EXPERTS,
+    "diplomat": _DIPLOMATS,
+    "envoy": _DIPLOMATS,
+    "ambassador": _DIPLOMATS,
 }
 _ORG_WORDS = frozenset(
     """force forces ministry department army navy command agency times news daily press shimbun

@@ -468,6 +468,10 @@ def test_answer_type_checks_catch_the_missing_name_number_date_and_outcome() -> 
     )
     assert not answers_kind("What's the name of the drone firm he toured?", toured)
     assert answers_kind("Which firm makes it?", "Acme Robotics, a drone company, makes it.")
+    # A diplomat is one by title: a high commissioner is, a defence minister is not.
+    landed = "Which Indian diplomat received him when he landed?"
+    assert answers_kind(landed, "High Commissioner B.N. Reddy met him on arrival at the airbase.")
+    assert not answers_kind(landed, "Defence Minister Rajnath Singh met Hegseth in Kuala Lumpur.")
     # A unit or a ship is not answered by a minister's name, nor by the outlet that reported it.
     ship = "Which carrier did the jets fly from?"
     assert answers_kind(ship, "The jets flew from the carrier Liaoning.")
