@@ -245,6 +245,8 @@ _AMOUNT = re.compile(
 _ASKS_ORDINAL = re.compile(
     r"^\W*(?:(?:to|by|at|in|on|of|for)\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:(?:edition|iteration|instal?lment|meeting\s+number)\b|(?:round|session)\s+of\b)|"
+    # "What was historic about his talk at the forum?": what was a first.
+    r"^\W*what\s+(?:was|is|were|are|made)\b[^?]*?\b(?:historic|unprecedented)\b|"
     # "Was the KL get-together a first, or have the four done this before?"
     r"^\W*(?:was|is|were|are)\b[^?]*?\b(?:a|the)\s+first\b(?!\s+(?:time\s+)?(?:that|since)\b)",
     re.IGNORECASE,

@@ -1118,3 +1118,7 @@ def test_which_edition_wants_an_ordinal() -> None:
     first = "Was the four-way get-together in KL a first, or have the four done this before?"
     assert not answers_kind(first, "The four held talks in Kuala Lumpur on Nov. 1.")
     assert answers_kind(first, "The gathering was the fifth of its kind in three years.")
+    # "What was historic about it?" asks what was a first.
+    historic = "What was historic about Koizumi's talk at the Honolulu Defense Forum?"
+    assert answers_kind(historic, "It was the first speech at the forum by a defense minister.")
+    assert not answers_kind(historic, "He would give a speech at the Honolulu Defense Forum.")
