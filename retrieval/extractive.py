@@ -197,6 +197,13 @@ _ASKS_PHRASE = re.compile(
     r"slogans?|labels?|catchphrases?)\b",
     re.IGNORECASE,
 )
+# "Compare how the two reports paraphrase what she said", "how did each word it": the words
+# are the answer, and a report gives them in quotes.
+_ASKS_WORDING = re.compile(
+    r"\bparaphras\w*|\bcompare\s+(?:the\s+)?wording\b|"
+    r"\bhow\s+(?:did|does|do)\b[^?]{0,80}?\b(?:word(?:ed|s)?|phrased?|put\s+it)\b",
+    re.IGNORECASE,
+)
 # "Why did he need a checkup?" is answered by a sentence that gives a cause ("because he had
 # given it everything", "due to the intensity"), not by one that only says he had it.
 _ASKS_WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
@@ -532,7 +539,7 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return False
     if _ASKS_WHY.search(part) and not _CAUSE.search(sentence):
         return False
-    if _ASKS_PHRASE.search(part) and not _QUOTED.search(sentence):
+    if (_ASKS_PHRASE.search(part) or _ASKS_WORDING.search(part)) and not _QUOTED.search(sentence):
         return False
     if _ASKS_TYPE.search(part) and not (
         {m.group() for m in _DESIGNATION.finditer(sentence)}

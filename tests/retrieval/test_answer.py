@@ -550,6 +550,10 @@ def test_the_asking_sentence_decides_the_kind_and_publishers_are_compared_side_b
     assert asking_sentence("Tell me about the meeting.") == "Tell me about the meeting."
     assert answers_kind(asking_sentence(asked), 'It called it an "existential threat" to Japan.')
     assert not answers_kind(asking_sentence(asked), "It said Japan's remarks were a threat.")
+    # "How does each paraphrase what she said" asks for the words too.
+    worded = "Compare how the two reports paraphrase what Takaichi said about Taiwan."
+    assert answers_kind(worded, 'She said it could be a "survival-threatening situation".')
+    assert not answers_kind(worded, "Beijing protested what Takaichi said about Taiwan.")
     publishers = ["Global Times", "Report.az (citing the Financial Times)", "Voice of Vienna"]
     sides = needs("Global Times and the FT piece differ. What phrase does each use?", publishers)
     assert [(kind, side) for _, kind, side in sides] == [
