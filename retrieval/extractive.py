@@ -539,7 +539,8 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return False
     if _ASKS_WHY.search(part) and not _CAUSE.search(sentence):
         return False
-    if (_ASKS_PHRASE.search(part) or _ASKS_WORDING.search(part)) and not _QUOTED.search(sentence):
+    worded = _ASKS_PHRASE.search(part) or _ASKS_WORDING.search(part) or _ASKS_WORDING.search(asked)
+    if worded and not _QUOTED.search(sentence):
         return False
     if _ASKS_TYPE.search(part) and not (
         {m.group() for m in _DESIGNATION.finditer(sentence)}
@@ -1027,7 +1028,7 @@ def spell_out_acronyms(question: str, texts: Sequence[str]) -> str:
 
 
 _LATE_WH = re.compile(
-    r"\b(?:which|what|who|whom|whose|when|where|how\s+(?:many|much|long))\b[^?]*\?\s*$",
+    r"\b(?:which|what|who|whom|whose|when|where|why|how)\b[^?]*\??\s*$",
     re.IGNORECASE,
 )
 
@@ -1039,12 +1040,14 @@ def asking_sentence(text: str) -> str:
     it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
     """
     sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
-    asking = next((s for s in reversed(sentences) if ASKING.search(s)), None)
-    if asking is None:
-        # "They did a PT session with soldiers from which Army unit?": the question word may
-        # come late; what it asks is from there on.
-        late = _LATE_WH.search(sentences[-1])
-        asking = late.group() if late else text
+    asking = text
+    for sentence in reversed(sentences):
+        # "They did a PT session with soldiers from which Army unit?", "Like what % of GDP?":
+        # the question word may come late; what it asks is from there on.
+        late = None if ASKING.search(sentence) else _LATE_WH.search(sentence)
+        if late or ASKING.search(sentence):
+            asking = late.group() if late else sentence
+            break
     # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
     # comma is not what is asked.
     return _LEAD_CLAUSE.sub("", asking)

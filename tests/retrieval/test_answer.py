@@ -548,6 +548,10 @@ def test_the_asking_sentence_decides_the_kind_and_publishers_are_compared_side_b
     assert not answers_kind(asking_sentence(late), "They worked out with American soldiers.")
     assert answers_kind(asking_sentence(late), "They trained with troops from The Old Guard.")
     assert asking_sentence("Tell me about the meeting.") == "Tell me about the meeting."
+    # The last sentence that asks decides, even when its question word comes late.
+    share = "Did she put a number on it? Like what % of GDP is Japan aiming for?"
+    assert asking_sentence(share) == "what % of GDP is Japan aiming for?"
+    assert not answers_kind(asking_sentence(share), "She promised to raise defense spending.")
     assert answers_kind(asking_sentence(asked), 'It called it an "existential threat" to Japan.')
     assert not answers_kind(asking_sentence(asked), "It said Japan's remarks were a threat.")
     # "How does each paraphrase what she said" asks for the words too.
