@@ -787,7 +787,11 @@ def relevance(
     """Score every candidate against every query; return (queries × candidates, vectors)."""
     # "He is due back in Japan on Jan. 18." says little alone: a sentence that opens with a
     # pronoun is also read with the one before it, which names who "he" is.
-    linked = [i for i, c in enumerate(pool) if c.before and _PRONOUN_LED.match(c.text)]
+    linked = [
+        i
+        for i, c in enumerate(pool)
+        if c.before and (_PRONOUN_LED.match(c.text) or _ANAPHORIC_OBJECT.search(c.text))
+    ]
     # When "he" is someone the question names, the sentence is read with the name in its place
     # too: "Koizumi is due back in Japan on Jan. 18." is what it says of him.
     asked_terms = {t for q in queries for t in terms(q)}
@@ -842,6 +846,13 @@ def relevance(
 
 
 _PRONOUN_LED = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|The two)\b")
+# "Hegseth welcomed this, describing the approach as …": what "this" is, the sentence before says.
+_ANAPHORIC_OBJECT = re.compile(
+    r"\b(?:welcomed|praised|hailed|backed|supported|endorsed|rejected|criticized|criticised|"
+    r"denied|dismissed|called|described|termed|answered|echoed)\s+(?:this|that|it|these|those)\b"
+    r"(?!\s+(?:\w+\s+)?(?:that|which|who)\b)",
+    re.IGNORECASE,
+)
 _PERSON_PRONOUN = re.compile(r"(?:(?P<subject>He|She)|(?P<possessive>His|Her))\b")
 _NAME_WORDS = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)*")
 _VOICES = frozenset(alias for aliases in _COUNTRY_VOICES.values() for alias in aliases)

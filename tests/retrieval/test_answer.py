@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from typing import Any
 
@@ -1038,6 +1039,22 @@ def test_he_is_read_as_the_person_the_question_names(sample: Sample, embed) -> N
     )
     # Named, the sentence about him scores as one that says "Koizumi is due back".
     assert with_name[0][due] - plain[0][due] > 0.05
+
+
+def test_a_sentence_about_this_is_read_with_the_one_saying_what_this_is(
+    sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passages = [sample.passage("talks", "hard-nosed realism")]
+    pool = candidates(passages)
+    praise = next(i for i, c in enumerate(pool) if c.text.startswith("Hegseth welcomed this"))
+    asked = ["What phrase did Hegseth use to praise Japan's plan to rewrite its security strategy?"]
+    read_with, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
+    monkeypatch.setattr(extractive, "_ANAPHORIC_OBJECT", re.compile(r"(?!)"))
+    alone, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
+    # "Welcomed this": the sentence before says "this" is revising the security strategy.
+    assert read_with[0][praise] > alone[0][praise] + 0.02
+    others = [i for i in range(len(pool)) if i != praise and not pool[i].text.startswith("He")]
+    assert all(read_with[0][i] == pytest.approx(alone[0][i]) for i in others)
 
 
 def test_the_noun_a_what_question_asks_for_marks_its_answer(
