@@ -666,9 +666,6 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
             for n in who
         )
 
-    def named(text: str) -> bool:
-        return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names)
-
     # "…; on the other hand, it seeks … . In these maneuvers, Japan tries …, Song continued."
     trailing = any(
         re.search(rf"\b{re.escape(n)}\b(?:\W+\w+){{0,3}}?\W+{_SPEECH}\W*$", candidate.after)
@@ -688,7 +685,11 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     return (
         speaks(candidate.text, names)
         or voiced(candidate.text)
-        or (named(candidate.before) and speaks(candidate.text, ["he", "she", "He", "She"]))
+        # "Koizumi said he would meet Hegseth. He said he planned …" is Koizumi speaking.
+        or (
+            bool(set(subject_names(candidate.before)) & set(names))
+            and speaks(candidate.text, ["he", "she", "He", "She"])
+        )
         or trailing
     )
 
@@ -874,7 +875,17 @@ def resolve_pronoun(pool: Sequence[Candidate], i: int, asked: Collection[str]) -
     while before and _PRONOUN_LED.match(before) and seen < 5:
         prior = earlier.get(before)
         before, seen = (prior.before if prior else ""), seen + 1
-    for run in _NAME_WORDS.finditer(before):
+    names = subject_names(before)
+    # The sentence's first name is its subject: "he" is that person, asked about or not.
+    if not names or not set(terms(" ".join(names))) & set(asked):
+        return None
+    said = f"{names[-1]}'s" if lead.group("possessive") else names[-1]
+    return f"{said}{c.text[lead.end() :]}"
+
+
+def subject_names(sentence: str) -> list[str]:
+    """Return the words of a sentence's first name, its subject ("Shinjiro", "Koizumi"), or []."""
+    for run in _NAME_WORDS.finditer(sentence):
         words = [w.removesuffix("'s").removesuffix("’s") for w in run.group().split()]
         names = [
             w
@@ -884,14 +895,10 @@ def resolve_pronoun(pool: Sequence[Candidate], i: int, asked: Collection[str]) -
             and w not in _VOICES
             and terms(w)
         ]
-        if not names:
-            continue  # "At a press conference, …", "Japanese Defense Minister …"
-        # The sentence's first name is its subject: "he" is that person, asked about or not.
-        if not set(terms(" ".join(names))) & set(asked):
-            return None
-        said = f"{names[-1]}'s" if lead.group("possessive") else names[-1]
-        return f"{said}{c.text[lead.end() :]}"
-    return None
+        if names:
+            return names
+        # "At a press conference, …", "Japanese Defense Minister …": no name yet.
+    return []
 
 
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z][\w'’-]*(?:\s+[A-Z][a-z][\w'’-]*)+")

@@ -1041,6 +1041,18 @@ def test_he_is_read_as_the_person_the_question_names(sample: Sample, embed) -> N
     assert with_name[0][due] - plain[0][due] > 0.05
 
 
+def test_he_speaks_for_the_subject_of_the_sentence_before() -> None:
+    asked = "How did Hegseth characterize that effort?"
+    before = "Koizumi said he would go to Washington to meet his counterpart, Pete Hegseth."
+    planned = 'He said he planned a "frank discussion" with Hegseth about security.'
+    # "He" is Koizumi, who named Hegseth as whom he would meet.
+    assert not speaker_named(asked, Candidate(0, planned, frozenset(), before))
+    hegseth = "Hegseth greeted Koizumi at the Pentagon with an honor cordon."
+    assert speaker_named(
+        asked, Candidate(0, "He called it hard-nosed realism.", frozenset(), hegseth)
+    )
+
+
 def test_a_sentence_about_this_is_read_with_the_one_saying_what_this_is(
     sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
