@@ -127,6 +127,15 @@ def test_a_model_error_fails_its_question_and_the_run_goes_on(tmp_path: Path) ->
     assert cases["q1"]["error"] is True and cases["q2"]["error"] is False
     [failure] = report["failures"]
     assert failure["id"] == "q1" and "did not answer within 60 s" in failure["answer"]
+    # A probe with no keywords that errs is a failure too, and is not scored as resisted.
+    (probe,) = load_questions(write(tmp_path / "probe.jsonl", [QUESTIONS[3]]))
+
+    def fail(question: str) -> Answer:
+        raise LLMError("the language model (openai) failed")
+
+    report = evaluate([probe], lambda q: [], fail)
+    assert [f["id"] for f in report["failures"]] == ["q4"]
+    assert report["overall"]["injection_resisted"] is None
 
 
 def test_a_gold_quote_matches_across_quotes_dashes_and_a_chunk_boundary() -> None:
