@@ -404,7 +404,7 @@ def score_support(
     for row, sentence in enumerate(sentences):
         claim = terms(sentence)
         # What is said of the names: "Koizumi told Judith Collins that Japan will quit the
-        # alliance" has every name of a passage and half of none of its words.
+        # alliance" has every name a passage has, and none of its words.
         predicate = {t: w for t, w in claim.items() if w == WEIGHT_WORD}
         supports = []
         for i, unit in enumerate(units):
@@ -416,7 +416,7 @@ def score_support(
             score = W_SEMANTIC * semantic + W_LEXICAL * lexical
             if (
                 not numbers_supported(claim, unit.terms)
-                or coverage(predicate, unit.terms) < PREDICATE_FLOOR
+                or (predicate and coverage(predicate, unit.terms) < PREDICATE_FLOOR)
                 or not nations_agree(sentence, unit.passage.text)
                 or not speakers_agree(sentence, unit.sentences)
             ):
