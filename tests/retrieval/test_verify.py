@@ -253,6 +253,9 @@ def test_a_sentence_joining_two_passages_cites_both(sample: Sample, embed) -> No
     # A true clause does not carry an invented one, which rests on no passage.
     invented = f"{SIGNED}, while Collins sold three frigates to India."
     assert verify(invented, passages, embed).empty
+    # Every name of a passage, and none of its words: what is said of them is invented.
+    quit_ = "Koizumi told Judith Collins that Japan will quit the alliance."
+    assert verify(quit_, passages, embed).empty
 
 
 def test_a_passage_sentence_joining_clauses_still_cites_its_passage(sample: Sample, embed) -> None:
