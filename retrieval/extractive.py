@@ -28,7 +28,16 @@ from retrieval.search import (
     is_comparison,
     mentioned_publishers,
 )
-from retrieval.text import DURATION, NUMBER_WORDS, paragraph_spans, sentence_spans
+from retrieval.text import (
+    DAY,
+    DURATION,
+    MONTHS,
+    NUMBER_WORDS,
+    day_of,
+    nearest_date,
+    paragraph_spans,
+    sentence_spans,
+)
 from retrieval.verify import (
     NATIONS,
     STOPWORDS,
@@ -121,16 +130,12 @@ _ASKS_COUNT = re.compile(
     r"figure|price|cost|number\s+of)\b)",
     re.IGNORECASE,
 )
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"fifty|a few|several|a couple of"
 )
 _TIME = re.compile(
-    rf"\b(?:(?:{_MONTHS})\b\.?(?:\s+\d{{1,2}}\b)?|\d{{1,2}}\s+(?:{_MONTHS})\b|"
+    rf"\b(?:(?:{MONTHS})\b\.?(?:\s+\d{{1,2}}\b)?|\d{{1,2}}\s+(?:{MONTHS})\b|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:19|20)\d\d|"
     r"today|yesterday|tomorrow|tonight|morning|afternoon|evening|spring|summer|autumn|winter|"
     r"(?:next|last|this|coming|previous|following)\s+(?:week|month|year)|"
@@ -140,8 +145,8 @@ _TIME = re.compile(
 # Digits in "Jan. 15, 2026" or "10:30 a.m." are dates and times, and "the two held talks"
 # refers to people: neither is the count "how many" asks.
 _DATE = re.compile(
-    rf"\bthe\s+(?:two|three|four)\b|\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?"
-    rf"(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}\s+(?:{_MONTHS})\b\.?(?:,?\s+(?:19|20)\d\d)?|"
+    rf"\bthe\s+(?:two|three|four)\b|\b(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?"
+    rf"(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}\s+(?:{MONTHS})\b\.?(?:,?\s+(?:19|20)\d\d)?|"
     r"(?:19|20)\d\d|\d{1,2}:\d\d)",
     re.IGNORECASE,
 )
@@ -487,7 +492,7 @@ def _time_tokens(text: str) -> set[str]:
     found = set()
     for match in _TIME.finditer(text):
         words = re.findall(r"\w+", match.group().lower())
-        month = next((w[:3] for w in words if re.fullmatch(_MONTHS, w)), "")
+        month = next((w[:3] for w in words if re.fullmatch(MONTHS, w)), "")
         day = next((w for w in words if w.isdigit() and len(w) <= 2), "")
         found.add(f"{month} {day}".strip() if month else " ".join(words))
         if month:
@@ -934,14 +939,6 @@ def with_given_names(found: Collection[str], given: dict[str, set[str]]) -> set[
     return out
 
 
-_ASKED_DAY = re.compile(
-    rf"\b(?P<m>{_MONTHS})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b|"
-    rf"\b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTHS})\b",
-    re.IGNORECASE,
-)
-_MONTH_NUMBERS = {
-    m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
-}
 # "What will they discuss on Jan. 15?" is answered by a preview; "how did the readouts of the
 # Jan. 15 meeting differ?" only by what was written after it.
 _ASKS_PLANS = re.compile(
@@ -954,11 +951,10 @@ _ASKS_PLANS = re.compile(
 def asked_days(question: str) -> list[tuple[int, int]]:
     """Return the (month, day) dates a question names: "the Jan. 15 meeting" → [(1, 15)]."""
     days = []
-    for match in _ASKED_DAY.finditer(question):
-        month = (match.group("m") or match.group("m2")).lower()[:3]
-        day = int(match.group("d") or match.group("d2"))
+    for match in DAY.finditer(question):
+        month, day, _ = day_of(match)
         if 1 <= day <= 31:
-            days.append((_MONTH_NUMBERS[month], day))
+            days.append((month, day))
     return days
 
 
@@ -967,21 +963,11 @@ def reported_before(published: str, days: Sequence[tuple[int, int]]) -> bool:
 
     The year of "Jan. 15" is the one that puts it nearest the publication date.
     """
-    try:
-        when = datetime.date.fromisoformat(published[:10])
-    except ValueError:
-        return False
     if not days:
         return False
     for month, day in days:
-        options = []
-        for year in (when.year - 1, when.year, when.year + 1):
-            try:
-                options.append(datetime.date(year, month, day))
-            except ValueError:
-                continue
-        nearest = min(options, key=lambda d: abs((d - when).days), default=None)
-        if nearest is None or nearest <= when:
+        nearest = nearest_date(month, day, published)
+        if nearest is None or nearest <= datetime.date.fromisoformat(published[:10]):
             return False
     return True
 

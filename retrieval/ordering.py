@@ -11,22 +11,11 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from retrieval.text import DAY, day_of, nearest_date
 from retrieval.verify import terms
 
-_MONTHS = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
-_MONTH_NUMBERS = {
-    m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
-}
 # Associated Press style, as the articles write dates: "Nov. 1, 2025", "March 3, 2026".
 _AP_MONTHS = "Jan. Feb. March April May June July Aug. Sept. Oct. Nov. Dec.".split()
-_DAY = re.compile(
-    rf"\b(?P<m>{_MONTHS})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?|"
-    rf"\b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTHS})\b\.?(?:,?\s+(?P<y2>(?:19|20)\d\d)\b)?",
-    re.IGNORECASE,
-)
 # "Did the four-way meeting happen before or after Hegseth signed the framework?"
 _BEFORE_OR_AFTER = re.compile(
     r"^\W*(?P<a>.+?)\s+(?:(?:come|happen|take\s+place|occur)\s+)?"
@@ -65,30 +54,20 @@ def event_date(sentence: str, published: str = "") -> datetime.date | None:
     """
     days: set[tuple[int, int]] = set()
     years: set[int] = set()
-    for match in _DAY.finditer(sentence):
+    for match in DAY.finditer(sentence):
         if _SAID_THAT.match(sentence, match.end()):
             continue  # "said on Friday, Jan. 9, that he will go": the day of saying it
-        month = _MONTH_NUMBERS[(match.group("m") or match.group("m2")).lower()[:3]]
-        day = int(match.group("d") or match.group("d2"))
+        month, day, year = day_of(match)
         days.add((month, day))
-        if match.group("y") or match.group("y2"):
-            years.add(int(match.group("y") or match.group("y2")))
+        if year:
+            years.add(year)
     if len(days) != 1 or len(years) > 1:
         return None
     [(month, day)] = days
-    if years:
-        return _date(years.pop(), month, day)
+    if not years:
+        return nearest_date(month, day, published)
     try:
-        when = datetime.date.fromisoformat(published[:10])
-    except ValueError:
-        return None
-    options = [d for y in (when.year - 1, when.year, when.year + 1) if (d := _date(y, month, day))]
-    return min(options, key=lambda d: abs((d - when).days), default=None)
-
-
-def _date(year: int, month: int, day: int) -> datetime.date | None:
-    try:
-        return datetime.date(year, month, day)
+        return datetime.date(years.pop(), month, day)
     except ValueError:
         return None
 

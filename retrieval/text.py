@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
@@ -26,6 +27,41 @@ DURATION = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+MONTH_NUMBERS = {
+    m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
+}
+# "Jan. 15", "15 January", "Nov. 1, 2025": a day of a month, with its year when one is written.
+DAY = re.compile(
+    rf"\b(?P<m>{MONTHS})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>(?:19|20)\d\d)\b)?|"
+    rf"\b(?P<d2>\d{{1,2}})\s+(?P<m2>{MONTHS})\b\.?(?:,?\s+(?P<y2>(?:19|20)\d\d)\b)?",
+    re.IGNORECASE,
+)
+
+
+def day_of(match: re.Match[str]) -> tuple[int, int, int | None]:
+    """Return (month, day, year or None) of a ``DAY`` match."""
+    month = MONTH_NUMBERS[(match.group("m") or match.group("m2")).lower()[:3]]
+    year = match.group("y") or match.group("y2")
+    return month, int(match.group("d") or match.group("d2")), int(year) if year else None
+
+
+def nearest_date(month: int, day: int, published: str) -> datetime.date | None:
+    """Return "Jan. 15" in the year nearest the ISO date ``published``, or None."""
+    try:
+        when = datetime.date.fromisoformat(published[:10])
+    except ValueError:
+        return None
+    options = []
+    for year in (when.year - 1, when.year, when.year + 1):
+        try:
+            options.append(datetime.date(year, month, day))
+        except ValueError:
+            continue
+    return min(options, key=lambda d: abs((d - when).days), default=None)
 
 
 def _is_abbreviation(text: str, end: int) -> bool:
