@@ -6,6 +6,7 @@ import pytest
 
 from retrieval.models import Passage
 from retrieval.verify import (
+    clauses_of,
     is_claim,
     looks_like_instruction,
     nations_agree,
@@ -260,9 +261,12 @@ def test_a_sentence_joining_two_passages_cites_both(sample: Sample, embed) -> No
 
 def test_a_passage_sentence_joining_clauses_still_cites_its_passage(sample: Sample, embed) -> None:
     passages = [
-        sample.passage("readouts", "The Global Times reported"),
-        sample.passage("seed", "did not go into details"),
+        sample.passage("nation", "KUALA LUMPUR"),
+        sample.passage("lokmat", "KUALA LUMPUR"),
     ]
-    sentence = next(s for s in passages[1].text.split(". ") if "did not go into details" in s)
-    result = verify(f"{sentence}.", passages, embed)
-    assert not result.empty and result.citations[0].chunk_id == passages[1].chunk_id
+    # The IANS lede joins two clauses (", and the two signed …"); both rest on its passage.
+    sentence = next(s for s in passages[1].text.split("\n") if "and the two signed" in s)
+    assert len(clauses_of(sentence)) == 2
+    result = verify(sentence, passages, embed)
+    assert not result.empty and [c.chunk_id for c in result.citations] == [passages[1].chunk_id]
+    assert result.text.endswith("[1].")
