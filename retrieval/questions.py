@@ -54,3 +54,32 @@ def question_parts(question: str) -> list[str]:
             split.append(part)
     parts = split
     return [p for p in parts if terms(p)] or [question]
+
+
+_LEAD_CLAUSE = re.compile(
+    r"^[^,?]{0,160},\s+(?=(?:what|which|who|whom|whose|when|where|why|how)\b)", re.IGNORECASE
+)
+_LATE_WH = re.compile(
+    r"\b(?:which|what|who|whom|whose|when|where|why|how)\b[^?]*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def asking_sentence(text: str) -> str:
+    """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
+
+    What kind of answer a question wants is read from its asking sentence; a statement before
+    it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
+    """
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
+    asking = text
+    for sentence in reversed(sentences):
+        # "They did a PT session with soldiers from which Army unit?", "Like what % of GDP?":
+        # the question word may come late; what it asks is from there on.
+        late = None if ASKING.search(sentence) else _LATE_WH.search(sentence)
+        if late or ASKING.search(sentence):
+            asking = late.group() if late else sentence
+            break
+    # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
+    # comma is not what is asked.
+    return _LEAD_CLAUSE.sub("", asking)
