@@ -117,11 +117,14 @@ EARLY_PENALTY = 0.1
 MIN_TERMS = 4
 # A question word this rare (in one or two chunks) is what a "who" question is about.
 ANCHOR_RARITY = 0.9
+
+# "… at the Pentagon", "ahead of the Jan. 15 talks": where and when a question is set.
 _SETTING = re.compile(
     r"\b(?:in|at|on|during|ahead of|before|after|near|since)\s+(?P<phrase>(?:the\s+)?"
     r"(?:(?!(?:Which|What|Who|Whom|How|When|Where|Why)\b)[A-Z0-9][\w.'’-]*\s*){1,4}"
     r"(?:(?:talks|meetings?|visit|trip|call|forum|session|summit|conference|tour|stop)\b)?)"
 )
+# "Photo: VCG", "(Photo by …)": a caption, not a sentence of the story.
 _CAPTION = re.compile(r"\bphoto(?:graph)?\s*:|\(photo\b|\bfile photo\b", re.IGNORECASE)
 
 
