@@ -26,6 +26,7 @@ from retrieval.kinds import (
     NOT_NAMES,
     Candidate,
     answers_kind,
+    asks_speaker,
     side_voiced,
     speaker_named,
     subject_names,
@@ -598,9 +599,9 @@ def draft(
             if answered is not None and not fresh:
                 answered_by[k] = max((j for j in chosen if kind[j]), key=lambda j: float(own[j]))
                 continue
-            if not fresh or blended[fresh[0]] + raw[fresh[0]] < (
-                SIDE_FLOOR if side else PART_FLOOR
-            ):
+            # A sentence held to the words of the side or speaker asked about may score lower.
+            floor = SIDE_FLOOR if side or asks_speaker(part) else PART_FLOOR
+            if not fresh or blended[fresh[0]] + raw[fresh[0]] < floor:
                 if side or kind_of == WHEN_IT_HAPPENED:
                     # One side of a comparison the passages don't voice is left out, not
                     # abstained on: "what did the US readout omit that Japan's included".

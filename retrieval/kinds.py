@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval.questions import asking_sentence
 from retrieval.text import DURATION, MONTHS, NUMBER_WORDS
 from retrieval.verify import NATIONS, STOPWORDS, terms
 
@@ -260,7 +261,7 @@ _ASKS_SPEAKER = re.compile(
     r"(?:\s+(?i:actually|really|exactly|specifically|publicly|first|later|then))?"
     r"\s+(?i:use\s+to\s+)?"
     r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add|"
-    r"explain|respond|react|justify)\b"
+    r"explain|respond|react|justify|frame|pitch|spin|portray|cast|interpret|view)\b"
 )
 COUNTRY_VOICES = {
     "japan": ("Japanese", "Tokyo"),
@@ -287,6 +288,9 @@ _ASKS_ROLE_SPEAKER = re.compile(
     r"\b(?:what|how)\s+(?:(?:did|does|do)\s+)?(?:(?:an?|the|one|another|some)\s+)?"
     r"(?:[\w-]+\s+){0,3}?"
     r"(?P<role>expert|analyst|official|spokesperson|commentator|scholar|observer|diplomat)s?\s+"
+    # "the Chinese experts in Global Times read it", "the military analyst Song read it".
+    r"(?:(?:in|at|from|of|quoted\s+(?:in|by))\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+)+)?"
+    r"(?:[A-Z][\w'’-]+\s+){0,2}"
     r"(?:(?:had|has|have)\s+)?(?:interpret|see|saw|view|read|characteri[sz]|describ|explain|say|"
     r"said|call|frame|make|made|think|thought|spin|spun|portray|cast)\w*",
     re.IGNORECASE,
@@ -507,6 +511,17 @@ def _role_modifiers_named(lead: str, sentence: str) -> bool:
     return all(m in said for m in modifiers)
 
 
+def asks_speaker(part: str) -> bool:
+    """Return True when ``part`` asks what somebody (named, or by role) said or how they saw it."""
+    return bool(_asked_speaker(part) or _ASKS_ROLE_SPEAKER.search(part))
+
+
+def _asked_speaker(part: str) -> re.Match[str] | None:
+    # "The workout got framed differently. How did Hegseth pitch it": the asking sentence may
+    # follow a statement.
+    return _ASKS_SPEAKER.search(part) or _ASKS_SPEAKER.search(asking_sentence(part))
+
+
 def speaker_named(part: str, candidate: Candidate) -> bool:
     """Return True unless ``part`` asks what someone said and the sentence is not theirs.
 
@@ -514,7 +529,7 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     sentence, or named just before it with the sentence going on about "he"/"she", or named in
     the attribution that ends the next one ("…; on the other hand, … . …, Song continued.").
     """
-    match = _ASKS_SPEAKER.search(part)
+    match = _asked_speaker(part)
     by_role = _ASKS_ROLE_SPEAKER.search(part) if not match else None
     if not match and not by_role:
         return True
@@ -531,6 +546,9 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
             for w in _WORDS.findall(match.group("who") if match else "")
             if w.lower() not in _TITLES and len(w) > 2
         ]
+        if not names:
+            # "How did the PM describe it": a title alone names nobody to hold the words to.
+            return True
     # A country speaks through its people and capital ("a spokesperson for the Chinese navy
     # responded", "Tokyo protested"), but only as the subject: "Takaichi said Chinese warplanes
     # …" is Japan speaking about China.

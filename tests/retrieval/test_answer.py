@@ -792,3 +792,24 @@ def test_each_side_of_a_comparison_gets_a_sentence_of_its_own(sample: Sample, em
     said = " ".join(c.text for c in draft(asked, passages, embed).chosen)
     assert "serious concerns," in said  # Japan's side
     assert "named no specific incident" in said  # the US side, a sentence of its own
+
+
+def test_a_part_held_to_a_speakers_words_may_score_lower(
+    sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passages = [
+        sample.passage("seed", "mild dehydration"),
+        sample.passage("workout", "medical checkup"),
+        sample.passage("seed", "curry favor"),
+    ]
+    asked = (
+        "Why did Koizumi need a medical check from the Americans before meeting Hegseth, and how "
+        "did Chinese commentators spin that episode?"
+    )
+    result = draft(asked, passages, embed)
+    assert not result.abstained
+    # The commentators' part is answered by an expert's words, which share little with "spin".
+    assert any('"curry favor"' in c.text for c in result.chosen)
+    # Held to the floor of any part, it would not be, and the whole answer would abstain.
+    monkeypatch.setattr(extractive, "asks_speaker", lambda part: False)
+    assert draft(asked, passages, embed).abstained

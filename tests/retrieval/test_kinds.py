@@ -3,6 +3,7 @@
 from retrieval.kinds import (
     Candidate,
     answers_kind,
+    asks_speaker,
     named_things,
     new_names,
     side_voiced,
@@ -374,3 +375,32 @@ def test_which_edition_wants_an_ordinal() -> None:
     historic = "What was historic about Koizumi's talk at the Honolulu Defense Forum?"
     assert answers_kind(historic, "It was the first speech at the forum by a defense minister.")
     assert not answers_kind(historic, "He would give a speech at the Honolulu Defense Forum.")
+
+
+def test_how_someone_framed_it_wants_their_words_even_after_a_statement() -> None:
+    asked = "The joint workout got framed very differently. How did Hegseth pitch it"
+    hegseth = Candidate(0, 'Hegseth said they "showed the actual physical strength".', frozenset())
+    koizumi = Candidate(0, "Koizumi said the training had been extremely intense.", frozenset())
+    assert asks_speaker(asked)
+    assert speaker_named(asked, hegseth)
+    assert not speaker_named(asked, koizumi)
+    # A title alone names nobody whose words could be checked: the sentence is not held to any.
+    prime = "on the radar episode: how did the PM describe it"
+    assert asks_speaker(prime)
+    assert speaker_named(prime, Candidate(0, "Takaichi called it regrettable.", frozenset()))
+
+
+def test_a_role_asked_with_its_paper_or_its_name_is_still_a_role() -> None:
+    song = Candidate(
+        0,
+        'It reflects Japan\'s attempt to "pander", Song Zhongping, a military expert, said.',
+        frozenset(),
+    )
+    lin = Candidate(0, "Spokesperson Lin Jian said Japan must retract the remarks.", frozenset())
+    for asked in (
+        "how the Chinese experts in Global Times read it",
+        "how the Chinese military analyst Song read it",
+    ):
+        assert asks_speaker(asked)
+        assert speaker_named(asked, song)
+        assert not speaker_named(asked, lin)
