@@ -26,6 +26,7 @@ from retrieval.kinds import (
     NOT_NAMES,
     Candidate,
     answers_kind,
+    asked_noun,
     asks_speaker,
     side_voiced,
     speaker_named,
@@ -372,25 +373,6 @@ def reported_before(published: str, days: Sequence[tuple[int, int]]) -> bool:
         if nearest is None or nearest <= datetime.date.fromisoformat(published[:10]):
             return False
     return True
-
-
-# "Against what political backdrop did …", "which island chain does each name": the noun a
-# "what"/"which" asks for is the word the answer's sentence says ("came against the backdrop
-# of …"). Words that only say what kind of answer is wanted ("what day", "which one") are not.
-_ASKED_NOUN = re.compile(
-    r"^\W*(?:\w+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z][\w-]+)\s+"
-    r"(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can|[a-z]+ed)\b",
-    re.IGNORECASE,
-)
-_GENERIC_NOUNS = frozenset("kind type sort name day date year month time one part role".split())
-
-
-def asked_noun(question: str) -> str | None:
-    """Return the stem of the noun a "what/which …" question asks for, or None."""
-    match = _ASKED_NOUN.search(asking_sentence(question))
-    if not match or match.group("noun").lower() in _GENERIC_NOUNS:
-        return None
-    return next(iter(terms(match.group("noun"))), None)
 
 
 _CLAUSE_SPLIT = re.compile(r"[,;:]\s+|\s+(?:and|but|while)\s+")

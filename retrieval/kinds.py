@@ -399,6 +399,46 @@ def _count_tokens(text: str) -> set[str]:
     return {m.group().lower() for m in _COUNT.finditer(_DATE.sub(" ", text))}
 
 
+# "Against what political backdrop did …", "which island chain does each name": the noun a
+# "what"/"which" asks for is the word the answer's sentence says ("came against the backdrop
+# of …"). Words that only say what kind of answer is wanted ("what day", "which one") are not.
+_ASKED_NOUN = re.compile(
+    r"^\W*(?:\w+\s+)?(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z][\w-]+)\s+"
+    r"(?:did|does|do|was|were|is|are|has|have|had|will|would|could|can|[a-z]+ed)\b",
+    re.IGNORECASE,
+)
+_GENERIC_NOUNS = frozenset("kind type sort name day date year month time one part role".split())
+
+
+def asked_noun(question: str) -> str | None:
+    """Return the stem of the noun a "what/which …" question asks for, or None."""
+    match = _ASKED_NOUN.search(asking_sentence(question))
+    if not match or match.group("noun").lower() in _GENERIC_NOUNS:
+        return None
+    return next(iter(terms(match.group("noun"))), None)
+
+
+# "What incident featured in the call?" is not answered by "the readout named no specific
+# incident": a sentence denying the thing asked for, unless the question asks what is missing.
+_ASKS_ABSENCE = re.compile(
+    r"\b(?:not?|never|without|omit\w*|leave\w*\s+out|left\s+out|lack\w*|missing|skip\w*)\b"
+    r"|n['’]t\b",
+    re.IGNORECASE,
+)
+
+
+def _denies(sentence: str, noun: str) -> bool:
+    """Return True when ``sentence`` says there was no ``noun`` (a stem): "named no incident"."""
+    return bool(
+        re.search(
+            rf"\b(?:no|not\s+(?:a|an|any)|nor\s+(?:a|an|any))\s+(?:[\w-]+\s+){{0,2}}?"
+            rf"{re.escape(noun)}\w*",
+            sentence,
+            re.IGNORECASE,
+        )
+    )
+
+
 _EMBEDDED = re.compile(
     r"\b(?:about|regarding|on|as\s+to)\s+((?:how\s+(?:long|many|much)|when|what\s+(?:exact\s+)?date)\b.*)",
     re.IGNORECASE,
@@ -435,6 +475,9 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         re.sub(r"\b\d+(?:st|nd|rd|th)\b", " ", _DATE.sub(" ", sentence))
     ):
         # Dates and ordinals ("the 57th SCM on Nov. 4") are not amounts.
+        return False
+    noun = asked_noun(part)
+    if noun and _denies(sentence, noun) and not _ASKS_ABSENCE.search(asked):
         return False
     if _ASKS_WHY.search(part) and not _CAUSE.search(sentence):
         return False

@@ -18,7 +18,6 @@ from retrieval.evaluation import injection_resisted
 from retrieval.extractive import (
     SETTING_WEIGHT,
     asked_days,
-    asked_noun,
     candidates,
     draft,
     from_side,
@@ -35,6 +34,7 @@ from retrieval.extractive import (
 from retrieval.kinds import (
     Candidate,
     answers_kind,
+    asked_noun,
     speaker_named,
 )
 from retrieval.models import Answer, Passage

@@ -217,19 +217,32 @@ def test_the_demo_question_answers_with_both_readouts(indexed: Runtime) -> None:
     assert_exact(indexed, answer)
 
 
-def test_a_comparison_reads_its_first_passages_with_the_next_paragraph(indexed: Runtime) -> None:
+def test_a_comparison_reads_its_first_passage_with_the_paragraphs_after_it(
+    indexed: Runtime,
+) -> None:
     options = SearchOptions(k=5, mode="hybrid", max_per_article=3)
     asked = "How did Tokyo's and Washington's readouts of the December Koizumi-Hegseth call differ?"
     found = indexed.searcher.retrieve(asked, options)
     # The lede says the two readouts differ; the paragraph after it gives Japan's ministry's
-    # account, and names neither the call nor the ministers.
+    # account, and the one after that the U.S. readout's. Neither names the call or the
+    # ministers.
     assert found[0].text.startswith("The Global Times reported on Dec. 12")
     assert "In its statement, the Japanese Ministry of Defense" in found[0].text
+    assert "readout named no specific incident" in found[0].text
     for p in found:
         article = indexed.store.get_article(p.article_id)
         assert article is not None and p.text == article.text[p.start : p.end]
+    # No passage is given twice: one read inside an extended passage is not listed again.
+    for p in found:
+        for q in found:
+            if p is not q and p.article_id == q.article_id:
+                assert not (p.start <= q.start and q.end <= p.end)
     chunks = {c.chunk_id: c for c in indexed.store.article_chunks(found[0].article_id)}
     assert len(found[0].text) > len(chunks[found[0].chunk_id].text)
+    # Both sides are answered, each from its own paragraph.
+    answer = service(indexed).answer(asked)
+    assert "serious concern" in answer.text and "named no specific incident" in answer.text
+    assert_exact(indexed, answer)
     # Any other question gets chunks as they are.
     plain = indexed.searcher.retrieve("What did Zhang Junshe say?", options)
     for p in plain:

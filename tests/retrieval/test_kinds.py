@@ -404,3 +404,13 @@ def test_a_role_asked_with_its_paper_or_its_name_is_still_a_role() -> None:
         assert asks_speaker(asked)
         assert speaker_named(asked, song)
         assert not speaker_named(asked, lin)
+
+
+def test_a_sentence_denying_the_thing_asked_for_does_not_answer_it() -> None:
+    asked = "What incident featured in their preceding phone call?"
+    none = "By the paper's account, the U.S. readout named no specific incident."
+    assert not answers_kind(asked, none)
+    assert answers_kind(asked, "They discussed the Dec. 6 incident in which jets aimed radar.")
+    # Asked what is missing, the denial is the answer.
+    assert answers_kind("What incident did the US readout leave out?", none)
+    assert answers_kind("Which incident wasn't in the US readout?", none)
