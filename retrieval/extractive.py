@@ -120,6 +120,13 @@ MIN_TERMS = 4
 # A question word this rare (in one or two chunks) is what a "who" question is about.
 ANCHOR_RARITY = 0.9
 
+# A name of a yes/no question this rare (in under half the chunks) is what it is about.
+POLAR_RARITY = 0.5
+_POLAR = re.compile(
+    r"^\W*(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\b", re.IGNORECASE
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+
 # "… at the Pentagon", "ahead of the Jan. 15 talks": where and when a question is set.
 _SETTING = re.compile(
     r"\b(?:in|at|on|during|ahead of|before|after|near|since)\s+(?P<phrase>(?:the\s+)?"
@@ -517,6 +524,18 @@ def draft(
                 ok and bool(anchors & (c.terms | set(terms(c.before))))
                 for ok, c in zip(fits, pool, strict=True)
             ]
+    if not parts and rarity is not None and _POLAR.match(asking_sentence(question)):
+        # "Did Japan and New Zealand end up signing the ACSA?" is not answered by Laos and
+        # Japan signing something: a yes or no is about the rare names the question gives.
+        named = {
+            t
+            for word in _CAPITALISED.findall(asking_sentence(question))[1:]
+            for t in terms(word)
+            if rarity(t) >= POLAR_RARITY
+        }
+        held = [bool(named & (c.terms | set(terms(c.before)))) for c in pool]
+        if any(held):
+            fits = [ok and h for ok, h in zip(fits, held, strict=True)]
     if not parts and not all(fits):
         full = with_clauses_of_kind(question, expanded[0], pool, fits, full, vectors, embed)
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]

@@ -813,3 +813,19 @@ def test_a_part_held_to_a_speakers_words_may_score_lower(
     # Held to the floor of any part, it would not be, and the whole answer would abstain.
     monkeypatch.setattr(extractive, "asks_speaker", lambda part: False)
     assert draft(asked, passages, embed).abstained
+
+
+def test_a_yes_or_no_is_about_the_rare_names_the_question_gives(
+    sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = sample.articles["nation"]
+    chunk = sample.passage("nation", "Laos")
+    # The whole story as one passage, as a wide read of it would give.
+    story = dataclasses.replace(chunk, start=0, end=len(article.text), text=article.text)
+    asked = "Did Japan and New Zealand end up signing the ACSA before the end of 2025?"
+    rare = {"new": 0.9, "zealand": 0.9, "acsa": 0.95, "sign": 0.6}
+    # Laos and Japan "signed an updated memorandum" is a signing, but not of the ACSA.
+    assert draft(asked, [story], embed, lambda t: rare.get(t, 0.1)).abstained
+    monkeypatch.setattr(extractive, "POLAR_RARITY", 2.0)  # no name counts as rare
+    wrong = draft(asked, [story], embed, lambda t: rare.get(t, 0.1))
+    assert not wrong.abstained and "Laos" in wrong.text
