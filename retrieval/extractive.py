@@ -527,13 +527,13 @@ def draft(
     if not parts and rarity is not None and _POLAR.match(asking_sentence(question)):
         # "Did Japan and New Zealand end up signing the ACSA?" is not answered by Laos and
         # Japan signing something: a yes or no is about the rare names the question gives.
-        named = {
+        rare_names = {
             t
             for word in _CAPITALISED.findall(asking_sentence(question))[1:]
             for t in terms(word)
             if rarity(t) >= POLAR_RARITY
         }
-        held = [bool(named & (c.terms | set(terms(c.before)))) for c in pool]
+        held = [bool(rare_names & (c.terms | set(terms(c.before)))) for c in pool]
         if any(held):
             fits = [ok and h for ok, h in zip(fits, held, strict=True)]
     if not parts and not all(fits):
