@@ -64,8 +64,9 @@ Rarity = Callable[[str], float]
 """A stemmed term → how rare it is across the index, 0 (in every chunk) to 1."""
 
 # Relevance = a weighted sum of: cosine(question, sentence); the share of the question's
-# (rarity-weighted) terms the sentence contains; the same share for the sentence's whole passage
-# (a sentence saying "he added" is about the person its passage names); and the passage's rank.
+# (rarity-weighted) terms the sentence contains; the same share for the sentence's paragraph and
+# its passage's first (a sentence saying "he added" is about the person its passage names; the
+# paragraphs retrieval reads after a passage are not its context); and the passage's rank.
 # Weights and thresholds were tuned on the 25 dev questions (examples/eval/dev_questions.jsonl)
 # over hybrid top-6 retrieval of examples/corpus: keyword accuracy moved within 0.48-0.52 over a
 # grid of weights (semantic 0.4-0.6, lexical 0.2-0.4), so these favour citation precision.
@@ -194,15 +195,20 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
     """Return the sentences of the passages that could answer something."""
     found: list[Candidate] = []
     for rank, p in enumerate(passages):
-        spans = [
-            span
+        paragraphs = [
+            (p_start, p_end)
             for p_start, p_end in paragraph_spans(p.text)
             # A photo caption repeats the story's setting, not its news: it would match almost
             # any question about the event and answer none.
             if not _CAPTION.search(p.text, p_start, p_end)
+        ]
+        spans = [
+            (k, span)
+            for k, (p_start, p_end) in enumerate(paragraphs)
             for span in sentence_spans(p.text, p_start, p_end)
         ]
-        texts = [" ".join(p.text[s:e].split()) for s, e in spans]
+        texts = [" ".join(p.text[s:e].split()) for _, (s, e) in spans]
+        opening = set(terms(p.text[paragraphs[0][0] : paragraphs[0][1]])) if paragraphs else set()
         for i, sentence in enumerate(texts):
             sentence_terms = terms(sentence)
             if len(sentence_terms) < MIN_TERMS or looks_like_instruction(sentence):
@@ -210,7 +216,11 @@ def candidates(passages: Sequence[Passage]) -> list[Candidate]:
             before = texts[i - 1] if i else ""
             after = texts[i + 1] if i + 1 < len(texts) else ""
             lede = p.start == 0 and i == 0
-            found.append(Candidate(rank, sentence, frozenset(sentence_terms), before, after, lede))
+            own = paragraphs[spans[i][0]]
+            around = frozenset(opening | set(terms(p.text[own[0] : own[1]])))
+            found.append(
+                Candidate(rank, sentence, frozenset(sentence_terms), before, after, lede, around)
+            )
     return found
 
 
@@ -257,16 +267,16 @@ def relevance(
     rank_bonus = np.array([1.0 - c.passage / n for c in pool], dtype=np.float32)
     ledes = np.array([c.lede for c in pool], dtype=np.float32)
     scores = np.zeros((len(queries), len(pool)), dtype=np.float32)
-    passage_terms = [terms(p.text) for p in passages]
     for q, query in enumerate(queries):
         weights = question_weights(query, passages, rarity)
         given = given_names(query)
-        context = [coverage(weights, with_given_names(t, given)) for t in passage_terms]
         lexical = np.array(
             [coverage(weights, with_given_names(t, given)) for t in sentence_terms],
             dtype=np.float32,
         )
-        ctx = np.array([context[c.passage] for c in pool], dtype=np.float32)
+        ctx = np.array(
+            [coverage(weights, with_given_names(c.around, given)) for c in pool], dtype=np.float32
+        )
         noun = asked_noun(query)
         named = np.array([noun in c.terms for c in pool], dtype=np.float32)
         if not 0 < named.sum() < len(pool):

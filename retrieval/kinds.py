@@ -330,6 +330,7 @@ class Candidate:
     before: str = ""  # the sentence just before it in its passage
     after: str = ""  # and the one just after
     lede: bool = False  # the article's first sentence
+    around: frozenset[str] = frozenset()  # the terms of its paragraph and its passage's first
 
 
 def named_things(sentence: str, question: str) -> list[tuple[str, str]]:

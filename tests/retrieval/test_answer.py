@@ -829,3 +829,25 @@ def test_a_yes_or_no_is_about_the_rare_names_the_question_gives(
     monkeypatch.setattr(extractive, "POLAR_RARITY", 2.0)  # no name counts as rare
     wrong = draft(asked, [story], embed, lambda t: rare.get(t, 0.1))
     assert not wrong.abstained and "Laos" in wrong.text
+
+
+def test_a_sentences_context_is_its_paragraph_and_its_passages_first(sample: Sample, embed) -> None:
+    chunk = sample.passage("seed", "This is Koizumi's first visit")
+    article = sample.articles["seed"]
+    # The same chunk read with the paragraphs after it, as retrieval extends a first passage.
+    end = article.text.index("\n\n", chunk.end + 2)
+    end = article.text.index("\n\n", end + 2)
+    longer = dataclasses.replace(chunk, text=article.text[chunk.start : end], end=end)
+    asked = ["Against what political backdrop did the Global Times place Koizumi's visit?"]
+    [alone] = [c for c in candidates([chunk]) if c.text.startswith("This is Koizumi's")]
+    [within] = [c for c in candidates([longer]) if c.text.startswith("This is Koizumi's")]
+    # The paragraphs read after it are no context of this sentence: it scores as alone.
+    assert within.around == alone.around
+    # (Weighed by the corpus, as the service does; without it, by the passages' own words.)
+    score_alone, _ = relevance(asked, [chunk], [alone], embed, lambda t: 0.5)
+    score_within, _ = relevance(asked, [longer], [within], embed, lambda t: 0.5)
+    assert abs(float(score_alone[0][0]) - float(score_within[0][0])) < 1e-6
+    # A sentence of a later paragraph has that paragraph and the passage's first as context.
+    last = [c for c in candidates([longer]) if c.passage == 0][-1]
+    assert alone.around <= last.around
+    assert set(terms(last.text)) <= last.around

@@ -243,10 +243,18 @@ def test_a_comparison_reads_its_first_passage_with_the_paragraphs_after_it(
     answer = service(indexed).answer(asked)
     assert "serious concern" in answer.text and "named no specific incident" in answer.text
     assert_exact(indexed, answer)
-    # Any other question gets chunks as they are.
+    # Any other question's first two passages are read with one paragraph each; the rest are
+    # chunks as they are.
     plain = indexed.searcher.retrieve("What did Zhang Junshe say?", options)
-    for p in plain:
-        assert p.text == indexed.store.get_passages([p.chunk_id])[p.chunk_id].text
+    for i, p in enumerate(plain):
+        chunk = indexed.store.get_passages([p.chunk_id])[p.chunk_id]
+        assert p.text.startswith(chunk.text)
+        if i >= 2:
+            assert p.text == chunk.text
+        else:
+            article_id, _, index = p.chunk_id.rpartition(":")
+            after = indexed.store.get_passages([f"{article_id}:{int(index) + 1}"])
+            assert p.end <= max([chunk.end, *(a.end for a in after.values())])
 
 
 def test_before_or_after_is_answered_from_the_two_dates_it_cites(indexed: Runtime) -> None:
