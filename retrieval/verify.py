@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from retrieval.models import Citation, Passage
-from retrieval.text import sentence_spans
+from retrieval.text import paragraph_spans, sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -338,16 +338,18 @@ class PassageUnits:
     passage: Passage
     sentences: list[str]
     terms: dict[str, float]
+    spans: list[tuple[int, int]]  # each sentence's (start, end) in the passage's text
 
 
 def passage_units(passage: Passage) -> PassageUnits:
     """Split a passage into its supporting sentences and collect its terms."""
-    sentences = [
-        " ".join(passage.text[s:e].split())
+    spans = [
+        (s, e)
         for s, e in sentence_spans(passage.text)
         if not looks_like_instruction(passage.text[s:e])
     ]
-    return PassageUnits(passage, sentences, terms(" ".join(sentences)))
+    sentences = [" ".join(passage.text[s:e].split()) for s, e in spans]
+    return PassageUnits(passage, sentences, terms(" ".join(sentences)), spans)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +361,7 @@ class Support:
     semantic: float
     lexical: float
     also: int | None = None  # a second passage, when each holds a clause of the sentence
+    unit: int | None = None  # the passage's sentence most like it (None: the whole passage)
 
     @property
     def ok(self) -> bool:
@@ -412,6 +415,7 @@ def score_support(
             # The best single sentence of the passage, not the whole chunk: a long chunk's
             # average meaning drifts away from any one claim it makes.
             semantic = float(cosine[row, mask].max()) if mask.any() else 0.0
+            unit_index = int(cosine[row, mask].argmax()) if mask.any() else None
             lexical = coverage(claim, unit.terms)
             score = W_SEMANTIC * semantic + W_LEXICAL * lexical
             if (
@@ -421,7 +425,7 @@ def score_support(
                 or not speakers_agree(sentence, unit.sentences)
             ):
                 score = 0.0
-            supports.append(Support(i, score, semantic, lexical))
+            supports.append(Support(i, score, semantic, lexical, unit=unit_index))
         result.append(supports)
     return result
 
@@ -482,8 +486,28 @@ def joint_support(sentence: str, units: Sequence[PassageUnits], embed: Embed) ->
     return Support(passages[0], weakest.score, weakest.semantic, weakest.lexical, also=second)
 
 
-def citation_for(passage: Passage, n: int) -> Citation:
-    """Return the citation [n] quoting ``passage`` exactly."""
+def citation_for(
+    passage: Passage, n: int, spans: Collection[tuple[int, int]] | None = None
+) -> Citation:
+    """Return the citation [n] quoting ``passage`` exactly: the paragraphs holding ``spans``.
+
+    A passage read with the paragraphs after it runs over several; the quote is the run of
+    paragraphs holding the sentences that support the answer (all of it when ``spans`` is None),
+    so what a reader is shown is what the answer rests on.
+    """
+    start, end = 0, len(passage.text)
+    if spans:
+        held = [
+            (p_start, p_end)
+            for p_start, p_end in paragraph_spans(passage.text)
+            if any(p_start <= s < p_end for s, _ in spans)
+        ]
+        if held:
+            start, end = held[0][0], held[-1][1]
+    if (start, end) == (0, len(passage.text)):
+        quote = passage.text  # the chunk's text is article_text[start:end] by construction
+    else:
+        quote = passage.text[start:end]
     return Citation(
         n=n,
         article_id=passage.article_id,
@@ -492,9 +516,9 @@ def citation_for(passage: Passage, n: int) -> Citation:
         publisher=passage.publisher,
         published=passage.published,
         url=passage.url,
-        quote=passage.text,  # the chunk's text is article_text[start:end] by construction
-        start=passage.start,
-        end=passage.end,
+        quote=quote,
+        start=passage.start + start,
+        end=passage.start + start + len(quote),
     )
 
 
@@ -547,7 +571,19 @@ def verify(
         for passage in (support.passage, support.also):
             if passage is not None:
                 numbers.setdefault(passage, len(numbers) + 1)
-    citations = [citation_for(passages[i], n) for i, n in numbers.items()]
+    # Each passage is quoted where its supporting sentences are; a sentence resting on two
+    # passages' clauses, or on the passage as a whole, is quoted with all of it.
+    held: dict[int, set[tuple[int, int]] | None] = {}
+    for _, support in kept:
+        for i in (support.passage, support.also):
+            if i is None:
+                continue
+            spans = held.setdefault(i, set())
+            if spans is None or support.also is not None or support.unit is None:
+                held[i] = None
+            else:
+                spans.add(units[i].spans[support.unit])
+    citations = [citation_for(passages[i], n, held.get(i)) for i, n in numbers.items()]
     # A link survives only when it is the URL of a passage this answer cites.
     allowed = frozenset(c.url for c in citations if c.url)
     parts = [

@@ -270,3 +270,37 @@ def test_a_passage_sentence_joining_clauses_still_cites_its_passage(sample: Samp
     result = verify(sentence, passages, embed)
     assert not result.empty and [c.chunk_id for c in result.citations] == [passages[1].chunk_id]
     assert result.text.endswith("[1].")
+
+
+def test_a_long_passage_is_quoted_where_the_answer_rests(sample: Sample, embed) -> None:
+    article = sample.articles["readouts"]
+    # The whole story as one passage, as retrieval reads a comparison's first passage.
+    story = Passage(
+        chunk_id=f"{article.id}:0",
+        article_id=article.id,
+        text=article.text,
+        score=1.0,
+        title=article.title,
+        publisher=article.publisher,
+        published=article.published,
+        url=article.url,
+        start=0,
+        end=len(article.text),
+        source=article.source,
+    )
+    draft = (
+        "By the Global Times' account, the U.S. Department of War's readout named no specific "
+        "incident and said nothing about serious concerns being raised."
+    )
+    [citation] = verify(draft, [story], embed).citations
+    # The quote is the paragraph holding the supporting sentence, not the four of the story.
+    assert citation.quote.startswith("By the Global Times' account")
+    assert "A Chinese expert quoted by the paper" not in citation.quote
+    assert "In its statement" not in citation.quote
+    assert citation.quote == article.text[citation.start : citation.end]
+    # Two sentences from two paragraphs: the quote runs from the first to the last.
+    both = f"{draft} The ministry said they agreed to communicate and collaborate closely."
+    [citation] = verify(both, [story], embed).citations
+    assert citation.quote.startswith("In its statement")
+    assert "three topics" in citation.quote and "double miscalculation" not in citation.quote
+    assert citation.quote == article.text[citation.start : citation.end]
