@@ -38,10 +38,6 @@ ASKS_COUNT = re.compile(
     r"figure|price|cost|number\s+of)\b)",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"fifty|a few|several|a couple of"
-)
 _TIME = re.compile(
     rf"\b(?:(?:{MONTHS})\b\.?(?:\s+\d{{1,2}}\b)?|\d{{1,2}}\s+(?:{MONTHS})\b|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:19|20)\d\d|"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,12 @@ class Sample:
                     source=article.source,
                 )
         raise AssertionError(f"no chunk of {key} contains {containing!r}")
+
+    def story(self, key: str) -> Passage:
+        """Return all of article ``key`` as one passage, as a first passage read whole."""
+        article = self.articles[key]
+        first = self.passage(key, "")
+        return replace(first, text=article.text, start=0, end=len(article.text))
 
     def assert_exact(self, citations: Iterable[Citation]) -> None:
         """Assert every citation quotes its article exactly at its offsets."""

@@ -818,10 +818,8 @@ def test_a_part_held_to_a_speakers_words_may_score_lower(
 def test_a_yes_or_no_is_about_the_rare_names_the_question_gives(
     sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    article = sample.articles["nation"]
-    chunk = sample.passage("nation", "Laos")
     # The whole story as one passage, as a wide read of it would give.
-    story = dataclasses.replace(chunk, start=0, end=len(article.text), text=article.text)
+    story = sample.story("nation")
     asked = "Did Japan and New Zealand end up signing the ACSA before the end of 2025?"
     rare = {"new": 0.9, "zealand": 0.9, "acsa": 0.95, "sign": 0.6}
     # Laos and Japan "signed an updated memorandum" is a signing, but not of the ACSA.

@@ -275,19 +275,7 @@ def test_a_passage_sentence_joining_clauses_still_cites_its_passage(sample: Samp
 def test_a_long_passage_is_quoted_where_the_answer_rests(sample: Sample, embed) -> None:
     article = sample.articles["readouts"]
     # The whole story as one passage, as retrieval reads a comparison's first passage.
-    story = Passage(
-        chunk_id=f"{article.id}:0",
-        article_id=article.id,
-        text=article.text,
-        score=1.0,
-        title=article.title,
-        publisher=article.publisher,
-        published=article.published,
-        url=article.url,
-        start=0,
-        end=len(article.text),
-        source=article.source,
-    )
+    story = sample.story("readouts")
     draft = (
         "By the Global Times' account, the U.S. Department of War's readout named no specific "
         "incident and said nothing about serious concerns being raised."
