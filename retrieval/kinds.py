@@ -415,6 +415,40 @@ def asked_noun(question: str) -> str | None:
     return next(iter(terms(match.group("noun"))), None)
 
 
+# "What did Koizumi thank Paparo for?", "what did Hegseth sign in Malaysia?": the verb a
+# question asks about is what the answer's sentence did ("He thanked Paparo for …"), not a
+# sentence naming the same people at another moment ("Koizumi is to meet Paparo"). After the
+# subject (determiners and capitalised words), it is the last of the lowercase words before a
+# function word, a name or the clause's end: "the US readout omit that" → "omit". Verbs that
+# any report uses ("say", "describe") tell nothing.
+_ASKED_VERB = re.compile(
+    r"^\W*(?i:what|how|why|where|when|which\s+[\w-]+)\s+"
+    r"(?i:did|does|do|will|would|could|can|has|have|had)\s+"
+    r"(?:(?:the|a|an|his|her|its|their|[A-Z][\w'’.-]*)\s+){1,4}"
+    r"(?P<run>[a-z][\w-]*(?:\s+[a-z][\w-]*)*)"
+)
+_GENERIC_VERBS = frozenset(
+    "say said tell told do make think mean want get go see know describe characterize "
+    "characterise call portray frame view talk discuss report write claim state put take give "
+    "become come happen differ use show".split()
+)
+
+
+def asked_verb(question: str) -> str | None:
+    """Return the stem of the verb a "what did X … ?" question asks about, or None."""
+    match = _ASKED_VERB.search(asking_sentence(question))
+    if not match:
+        return None
+    run: list[str] = []
+    for word in match.group("run").split():
+        if word.lower() in STOPWORDS:
+            break
+        run.append(word)
+    if not run or run[-1].lower() in _GENERIC_VERBS:
+        return None
+    return next(iter(terms(run[-1])), None)
+
+
 # "What incident featured in the call?" is not answered by "the readout named no specific
 # incident": a sentence denying the thing asked for, unless the question asks what is missing.
 _ASKS_ABSENCE = re.compile(

@@ -762,6 +762,45 @@ def test_the_noun_a_what_question_asks_for_marks_its_answer(
         assert lift == pytest.approx(0.1 if held else 0.0, abs=1e-6)
 
 
+def test_the_verb_a_question_asks_about_marks_its_answer(
+    sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    part = "What did Koizumi thank Admiral Paparo for in Hawaii"
+    passages = [
+        sample.passage("preview", "scheduled to meet Adm. Samuel Paparo"),
+        sample.passage("paparo", "He thanked Paparo"),
+    ]
+    pool = candidates(passages)
+    with_verb, _ = relevance([part], passages, pool, embed, rarity=lambda term: 1.0)
+    monkeypatch.setattr(extractive, "W_ASKED_NOUN", 0.0)
+    without, _ = relevance([part], passages, pool, embed, rarity=lambda term: 1.0)
+    lifted = (with_verb - without)[0]
+    for c, lift in zip(pool, lifted, strict=True):
+        assert float(lift) == pytest.approx(0.1 if "thank" in c.text else 0.0, abs=1e-6)
+    thanked = next(i for i, c in enumerate(pool) if c.text.startswith("He thanked Paparo"))
+    meets = next(i for i, c in enumerate(pool) if "scheduled to meet Adm." in c.text)
+    # Without the verb, the preview naming the same two men in Honolulu scores higher.
+    assert without[0][meets] > without[0][thanked]
+    assert with_verb[0][thanked] > with_verb[0][meets]
+    # A word most of the corpus holds is no verb to go by.
+    common, _ = relevance([part], passages, pool, embed, rarity=lambda term: 0.1)
+    monkeypatch.setattr(extractive, "W_ASKED_NOUN", 0.1)
+    still, _ = relevance([part], passages, pool, embed, rarity=lambda term: 0.1)
+    assert still[0] == pytest.approx(common[0])
+
+
+def test_a_one_part_question_is_answered_by_one_sentence(sample: Sample, embed) -> None:
+    asked = "When is Koizumi supposed to be back home from the US trip?"
+    passages = [
+        sample.passage("preview", "week-long trip"),
+        sample.passage("preview", "He is due back"),
+    ]
+    result = draft(asked, passages, embed)
+    # "He is due back …" with the sentence it points back to; not also the trip's announcement.
+    assert result.text.endswith("He is due back in Japan on Jan. 18.")
+    assert "week-long trip" not in result.text
+
+
 def test_the_clause_holding_the_kind_asked_for_is_judged_on_its_own(
     sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@
 from retrieval.kinds import (
     Candidate,
     answers_kind,
+    asked_verb,
     asks_speaker,
     named_things,
     new_names,
@@ -414,3 +415,14 @@ def test_a_sentence_denying_the_thing_asked_for_does_not_answer_it() -> None:
     # Asked what is missing, the denial is the answer.
     assert answers_kind("What incident did the US readout leave out?", none)
     assert answers_kind("Which incident wasn't in the US readout?", none)
+
+
+def test_the_verb_a_what_did_question_asks_about() -> None:
+    assert asked_verb("What did Koizumi thank Admiral Paparo for in Hawaii?") == "thank"
+    assert asked_verb("What did Hegseth sign during the Malaysia leg, and with whom?") == "sign"
+    # The subject may hold lowercase words; the verb is the last before "that".
+    assert asked_verb("What did the US readout omit that Japan's included?") == "omit"
+    assert asked_verb("How did Japan's official readout differ from the American one?") is None
+    assert asked_verb("What did Koizumi say about the drills?") is None  # any report says
+    assert asked_verb("How did Japan and China each characterize it?") is None  # no verb found
+    assert asked_verb("Which island chain does each report name?") is None  # not "what did X"
