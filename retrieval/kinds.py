@@ -407,10 +407,24 @@ _ASKED_NOUN = re.compile(
 _GENERIC_NOUNS = frozenset("kind type sort name day date year month time one part role".split())
 
 
+# "What date was the radar incident that they discussed?": "date" says what kind of answer,
+# and the thing dated is what the answering sentence names ("the Dec. 6 incident in which …"),
+# not some other date beside the question's names.
+_DATED_NOUN = re.compile(
+    r"^\W*(?:\w+\s+)?(?:what|which)\s+(?:date|day|time|year|month)\s+(?:was|is|were|are)\s+"
+    r"(?:the|their|its|that)\s+(?:[\w-]+\s+){0,2}?(?P<noun>[a-z][\w-]+)"
+    r"(?=\s+(?:that|which|who|in|on|at|of|between|with|held|take|took|\w+ed)\b|\s*[?,.;]|\s*$)",
+    re.IGNORECASE,
+)
+
+
 def asked_noun(question: str) -> str | None:
     """Return the stem of the noun a "what/which …" question asks for, or None."""
-    match = _ASKED_NOUN.search(asking_sentence(question))
+    asking = asking_sentence(question)
+    match = _ASKED_NOUN.search(asking)
     if not match or match.group("noun").lower() in _GENERIC_NOUNS:
+        match = _DATED_NOUN.search(asking)
+    if not match:
         return None
     return next(iter(terms(match.group("noun"))), None)
 

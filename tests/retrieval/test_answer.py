@@ -746,6 +746,10 @@ def test_the_noun_a_what_question_asks_for_marks_its_answer(
     assert asked_noun("What incident featured in their preceding phone call?") == "incid"
     assert asked_noun("What did Koizumi say?") is None
     assert asked_noun("Which day was it?") is None  # "day" says what kind, not which sentence
+    # With "what date", the thing dated is what the answer names: "the Dec. 6 incident".
+    dated = "What date was the radar incident that Koizumi and Hegseth discussed on the call?"
+    assert asked_noun(dated) == "incid"
+    assert asked_noun("What year was the alliance formed?") == "allianc"
     asked = ["Against what political backdrop did the Global Times place Koizumi's visit?"]
     passages = [
         sample.passage("seed", "against the backdrop"),
