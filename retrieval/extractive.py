@@ -95,7 +95,12 @@ SETTING_WEIGHT = 0.35
 # did Hegseth say when asked about the radar incident") score like answerable ones (0.45):
 # relevance alone cannot catch those; the kind and speaker checks below catch some.
 ABSTAIN_BELOW = 0.36
+# Further sentences must be nearly as relevant as the best and add question terms it lacks, so
+# one-part questions get one sentence unless a second clearly adds to it.
+MAX_SENTENCES = 2
 MAX_NEEDS = 4  # a two-part comparison of two sides
+FOLLOW_MARGIN = 0.03
+MIN_NEW_COVERAGE = 0.2
 # Each part of a multi-part question needs a sentence at least this relevant (blended score).
 # On the dev set the weakest right part-answer scored 0.288 ("…pressed by Katsuya Okada") and
 # the best wrong one for an unanswerable part ("when will the first drills begin?") 0.259.
@@ -629,10 +634,21 @@ def draft(
                 chosen.append(fresh[0])
                 answered_by[k] = fresh[0]
     else:
-        # A one-part question gets its best sentence alone: over thirteen question sets, every
-        # second sentence that scored nearly as well and added question words came from a
-        # passage without the answer ("when is he due back?" + the trip's announcement).
         chosen = [top]
+        weights = question_weights(question, passages, rarity)
+        covered = set(pool[top].terms)
+        while len(chosen) < MAX_SENTENCES:
+            best_i, best_gain = -1, 0.0
+            for i in ranked_full:
+                if i in chosen or full[i] + raw[i] < best - FOLLOW_MARGIN or duplicate(i):
+                    continue
+                new = coverage(weights, pool[i].terms - covered)
+                if new >= MIN_NEW_COVERAGE and full[i] + new > best_gain:
+                    best_i, best_gain = i, float(full[i]) + new
+            if best_i < 0:
+                break
+            chosen.append(best_i)
+            covered |= pool[best_i].terms
     if not chosen:
         return Draft("", True, best, [])
     picked = [pool[i] for i in with_antecedents(chosen, pool, set(terms(question)))]
