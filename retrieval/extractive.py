@@ -651,7 +651,7 @@ def draft(
             covered |= pool[best_i].terms
     if not chosen:
         return Draft("", True, best, [])
-    picked = [pool[i] for i in with_antecedents(chosen, pool, set(terms(question)))]
+    picked = [pool[i] for i in with_antecedents(chosen, pool)]
     ruling = order_verdict(question, parts, answered_by, pool, passages)
     return Draft(" ".join(c.text for c in picked), False, best, picked, ruling)
 
@@ -729,23 +729,16 @@ _REFERS_BACK = re.compile(
 )
 
 
-def with_antecedents(
-    chosen: Sequence[int], pool: Sequence[Candidate], asked: Collection[str] = ()
-) -> list[int]:
-    """Put before each chosen sentence that points back ("Such a pact …") the one it points to.
+def with_antecedents(chosen: Sequence[int], pool: Sequence[Candidate]) -> list[int]:
+    """Put before each chosen sentence that points back ("He is due back …") the one it points to.
 
     Alone, "Such a pact would let them exchange fuel" leaves the reader asking which pact; the
-    sentence before it in its passage names it, and cites the same passage. An answer opening
-    with "he", the person the question asks about (``asked``: its terms), needs no sentence
-    naming him.
+    sentence before it in its passage names it, and cites the same passage.
     """
     out: list[int] = []
     for i in chosen:
         c = pool[i]
-        # Only an answer's opening "he" is read as the question's person: after a sentence
-        # about someone else, "he" would seem to be that one.
-        named = not out and resolve_pronoun(pool, i, asked)
-        if c.before and _REFERS_BACK.match(c.text) and not named:
+        if c.before and _REFERS_BACK.match(c.text):
             j = next(
                 (
                     j
