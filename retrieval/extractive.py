@@ -283,8 +283,8 @@ def relevance(
         named = np.zeros(len(pool), dtype=np.float32)
         # Only a word few of the corpus's sentences hold is taken for the verb: in "what did
         # Japan's defense ministry put …" the guess "defense" is everywhere.
-        verb = asked_verb(query) if rarity is not None else None
-        if verb and rarity is not None and rarity(verb) < VERB_RARITY:
+        verb = asked_verb(query)
+        if verb and (rarity is None or rarity(verb) < VERB_RARITY):
             verb = None
         for word in (asked_noun(query), verb):
             holds = np.array([word in c.terms for c in pool], dtype=np.float32)

@@ -735,6 +735,22 @@ def test_a_sentence_about_this_is_read_with_the_one_saying_what_this_is(
     assert all(read_with[0][i] == pytest.approx(alone[0][i]) for i in others)
 
 
+def with_and_without_bonus(
+    queries: list[str],
+    passages: list[Passage],
+    pool: list[Candidate],
+    embed: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    rarity: Any = lambda term: 1.0,
+) -> tuple[Any, Any]:
+    """Return the relevance scores with the asked-word bonus, and with it set to 0."""
+    with_bonus, _ = relevance(queries, passages, pool, embed, rarity=rarity)
+    with monkeypatch.context() as patch:
+        patch.setattr(extractive, "W_ASKED_NOUN", 0.0)
+        without, _ = relevance(queries, passages, pool, embed, rarity=rarity)
+    return with_bonus, without
+
+
 def test_the_noun_a_what_question_asks_for_marks_its_answer(
     sample: Sample, embed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -756,9 +772,7 @@ def test_the_noun_a_what_question_asks_for_marks_its_answer(
         sample.passage("seed", "This is Koizumi's first visit"),
     ]
     pool = candidates(passages)
-    with_noun, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
-    monkeypatch.setattr(extractive, "W_ASKED_NOUN", 0.0)
-    without, _ = relevance(asked, passages, pool, embed, rarity=lambda term: 1.0)
+    with_noun, without = with_and_without_bonus(asked, passages, pool, embed, monkeypatch)
     lifted = [float(d) for d in (with_noun - without)[0]]
     holding = ["backdrop" in c.text for c in pool]
     assert any(holding) and not all(holding)
@@ -775,9 +789,7 @@ def test_the_verb_a_question_asks_about_marks_its_answer(
         sample.passage("paparo", "He thanked Paparo"),
     ]
     pool = candidates(passages)
-    with_verb, _ = relevance([part], passages, pool, embed, rarity=lambda term: 1.0)
-    monkeypatch.setattr(extractive, "W_ASKED_NOUN", 0.0)
-    without, _ = relevance([part], passages, pool, embed, rarity=lambda term: 1.0)
+    with_verb, without = with_and_without_bonus([part], passages, pool, embed, monkeypatch)
     lifted = (with_verb - without)[0]
     for c, lift in zip(pool, lifted, strict=True):
         assert float(lift) == pytest.approx(0.1 if "thank" in c.text else 0.0, abs=1e-6)
@@ -787,10 +799,10 @@ def test_the_verb_a_question_asks_about_marks_its_answer(
     assert without[0][meets] > without[0][thanked]
     assert with_verb[0][thanked] > with_verb[0][meets]
     # A word most of the corpus holds is no verb to go by.
-    common, _ = relevance([part], passages, pool, embed, rarity=lambda term: 0.1)
-    monkeypatch.setattr(extractive, "W_ASKED_NOUN", 0.1)
-    still, _ = relevance([part], passages, pool, embed, rarity=lambda term: 0.1)
-    assert still[0] == pytest.approx(common[0])
+    common, unmarked = with_and_without_bonus(
+        [part], passages, pool, embed, monkeypatch, rarity=lambda term: 0.1
+    )
+    assert common[0] == pytest.approx(unmarked[0])
 
 
 def test_the_clause_holding_the_kind_asked_for_is_judged_on_its_own(
