@@ -29,6 +29,8 @@ from retrieval.kinds import (
     asked_noun,
     asked_verb,
     asks_speaker,
+    country_key,
+    nationals,
     side_voiced,
     speaker_named,
     subject_names,
@@ -136,6 +138,10 @@ _SETTING = re.compile(
     r"\b(?:in|at|on|during|ahead of|before|after|near|since)\s+(?P<phrase>(?:the\s+)?"
     r"(?:(?!(?:Which|What|Who|Whom|How|When|Where|Why)\b)[A-Z0-9][\w.'’-]*\s*){1,4}"
     r"(?:(?:talks|meetings?|visit|trip|call|forum|session|summit|conference|tour|stop)\b)?)"
+)
+# A side that speaks through a document: its people's remarks are not what it wrote.
+_OFFICIAL_DOCUMENT = re.compile(
+    r"\b(?:readouts?|statements?|(?:press\s+)?releases?|communiqu[eé]s?)\b", re.IGNORECASE
 )
 # "Photo: VCG", "(Photo by …)": a caption, not a sentence of the story.
 _CAPTION = re.compile(r"\bphoto(?:graph)?\s*:|\(photo\b|\bfile photo\b", re.IGNORECASE)
@@ -574,6 +580,9 @@ def draft(
         return any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE for j in chosen)
 
     answered_by: dict[int, int] = {}  # need (1-based, as in ``scores``) → its own sentence
+    side_kinds: dict[int, list[bool]] = {}  # a compared side's need → the sentences it may take
+    # Who is whose: "Japanese Defence Minister Shinjiro Koizumi" speaks for Japan as "Koizumi".
+    citizens = nationals([p.text for p in passages]) if any(s for _, _, s in parts) else {}
     if parts:
         # One sentence per need, judged half on the need and half on the whole question (a
         # part like "on what dates" means nothing alone).
@@ -590,9 +599,16 @@ def draft(
             # A country's side is what its people or capital say, however the question puts it
             # ("Japan and China told different stories; how did the versions differ?").
             national = side.lower() in COUNTRY_VOICES
+            # An official document's side is the document's ("how did the readouts differ"),
+            # not what the minister told reporters after.
+            people = (
+                citizens.get(country_key(side) or "", set())
+                if national and not _OFFICIAL_DOCUMENT.search(question)
+                else set()
+            )
             kind = [
                 answers_kind(kind_of, c.text, question)
-                and (side_voiced(side, c) if national else speaker_named(part, c))
+                and (side_voiced(side, c, people) if national else speaker_named(part, c))
                 for c in pool
             ]
             if side and any(from_side(p, side) for p in passages):
@@ -601,6 +617,8 @@ def draft(
                     ok and from_side(passages[c.passage], side)
                     for ok, c in zip(kind, pool, strict=True)
                 ]
+            if side:
+                side_kinds[k] = kind
             ranked = [int(i) for i in np.argsort(-blended) if kind[int(i)]]
             # A side of a comparison is not answered by the sentence that answered another side.
             answered = (
@@ -649,6 +667,25 @@ def draft(
                 break
             chosen.append(best_i)
             covered |= pool[best_i].terms
+    first_side = min((k for k in side_kinds if k in answered_by), default=None)
+    others = [answered_by[k] for k in side_kinds if k in answered_by and k != first_side]
+    if first_side is not None and others:
+        # The first side was chosen before any other side's article was known: with them
+        # known, the same event's article lifts it as it lifted the others.
+        told = {passages[pool[j].passage].article_id for j in others}
+        current = answered_by[first_side]
+        taken = set(chosen) - {current}
+        kind = side_kinds[first_side]
+        lifted = (
+            0.5 * full
+            + 0.5 * scores[first_side]
+            + SAME_EVENT
+            * np.array([passages[c.passage].article_id in told for c in pool], dtype=np.float32)
+        )
+        options = [int(i) for i in np.argsort(-lifted) if kind[int(i)] and int(i) not in taken]
+        if options and options[0] != current:
+            chosen[chosen.index(current)] = options[0]
+            answered_by[first_side] = options[0]
     if not chosen:
         return Draft("", True, best, [])
     picked = [pool[i] for i in with_antecedents(chosen, pool)]

@@ -9,7 +9,7 @@ only the sentences that pass these checks for the part of the question they answ
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from retrieval.questions import asking_sentence
@@ -695,13 +695,76 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
     )
 
 
-def side_voiced(side: str, candidate: Candidate) -> bool:
+# "Japanese Defence Minister Shinjiro Koizumi", "Australia's Defence Minister Richard Marles":
+# a titled name after a country's word, whose later "Koizumi said" and "He called it …" are
+# that country speaking.
+_TITLED_NATIONAL = re.compile(
+    r"\b(?P<country>[A-Z][\w.]*\w)\.?(?:['’]s)?\s+"
+    r"(?P<run>(?:(?:[A-Z][\w.'’-]*|of|and|for)\s+){1,7}[A-Z][\w'’-]*)"
+)
+
+
+def _country_keys() -> dict[str, str]:
+    """Map every country word to one key per country: "Tokyo", "Japanese", "japan" → "japan"."""
+    keys: dict[str, str] = {}
+
+    def root(word: str) -> str:
+        while keys.setdefault(word, word) != word:
+            word = keys[word]
+        return word
+
+    for key, aliases in COUNTRY_VOICES.items():
+        for alias in aliases:
+            # One country's words join one group; the first key written names it.
+            a, b = root(key.replace(".", "")), root(alias.lower().replace(".", ""))
+            if a != b:
+                keys[b] = a
+    return {word: root(word) for word in list(keys)}
+
+
+_COUNTRY_KEYS = _country_keys()
+
+
+def country_key(word: str) -> str | None:
+    """Return the country a word names or describes ("Japanese", "Tokyo" → "japan"), or None."""
+    return _COUNTRY_KEYS.get(word.lower().replace(".", ""))
+
+
+def nationals(texts: Sequence[str]) -> dict[str, set[str]]:
+    """Return the people each country's titled mentions name: {"japan": {"Koizumi", …}}."""
+    found: dict[str, set[str]] = {}
+    for text in texts:
+        for match in _TITLED_NATIONAL.finditer(text):
+            key = country_key(match.group("country"))
+            words = [w.removesuffix("'s").removesuffix("’s") for w in match.group("run").split()]
+            # A title must come first: "Japanese Self-Defense Force aircraft" names no one.
+            if key is None or not words or words[0].lower() not in _PERSON_TITLES | _TITLES:
+                continue
+            # "Secretary of War Pete Hegseth": the word after "of" is the title's.
+            names = [
+                w
+                for before, w in zip(["", *words], words, strict=False)
+                if w[:1].isupper()
+                and w.lower() not in NOT_NAMES
+                and len(w) > 2
+                and before not in ("of", "for")
+            ]
+            if names:
+                found.setdefault(key, set()).add(" ".join(names))
+    return found
+
+
+def side_voiced(side: str, candidate: Candidate, people: Collection[str] = ()) -> bool:
     """Return True when a country's side speaks in the sentence, or its readout does.
 
     "A spokesperson for the Chinese navy responded" is China's side; so is "a readout released
     by the US Department of War" or "the U.S. Department of War's readout named no incident".
+    So is one of ``people`` (the country's titled nationals in the passages, see
+    :func:`nationals`) speaking: "Koizumi said …", "He called it a dangerous act".
     """
     if speaker_named(f"What did {side} say", candidate):
+        return True
+    if any(speaker_named(f"What did {name} say", candidate) for name in people):
         return True
     alias = "|".join(re.escape(a) for a in (side, *COUNTRY_VOICES.get(side.lower(), ())))
     return bool(

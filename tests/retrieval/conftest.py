@@ -73,6 +73,7 @@ FILES = {
     "seed": "000_20936f9da8db826c.txt",
     "lokmat": "2025-10-31_lokmat-times-ians_rajnath-singh-hegseth-sign-10-year-framework.md",
     "nation": "2025-11-02_nation-thailand_koizumi-collins-frigate-talks-kuala-lumpur.md",
+    "ft": "2025-12-07_report-az-ft_japan-frustrated-by-us-silence-in-china-row.md",
     "radar": "2025-12-08_voice-of-vienna_japan-accuses-chinese-jets-of-radar-lock.md",
     "readouts": "2025-12-12_global-times_koizumi-hegseth-call-readouts-differ.md",
     "preview": "2026-01-09_kyodo-japan-today_koizumi-to-visit-us-next-week.md",  # adversarial

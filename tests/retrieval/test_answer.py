@@ -483,8 +483,33 @@ def test_a_country_side_is_its_own_voice_however_the_comparison_is_worded(
     result = draft(question, passages, embed)
     assert not result.abstained
     said = " ".join(c.text for c in result.chosen)
-    assert "Japanese Defence Minister Shinjiro Koizumi has accused" in said  # Japan's voice
+    # Japan's voice: its defence minister, "Japanese Defence Minister Shinjiro Koizumi" there.
+    assert "Koizumi has accused" in said or "Koizumi said Tokyo had lodged" in said
     assert "Chinese navy responded" in said  # China's voice
+
+
+def test_the_first_side_is_chosen_again_once_the_other_sides_event_is_known(
+    sample: Sample, embed
+) -> None:
+    passages = [
+        sample.passage("radar", "most serious encounters"),
+        sample.passage("radar", "dangerous act"),
+        sample.passage("ft", "On Sunday, Takaichi said"),
+        sample.passage("radar", "repeatedly approached"),
+    ]
+    question = "How did Japan and China each characterize the December radar encounters?"
+    said = " ".join(c.text for c in draft(question, passages, embed).chosen)
+    assert "Chinese navy responded" in said  # China's side, in Voice of Vienna's report
+    # Japan's side from the same report: Koizumi, its defence minister there, calls it
+    # dangerous; Takaichi's words in another week's story are about the same lock-on but
+    # were picked only because China's side was not yet known.
+    assert "dangerous act" in said and "Takaichi said" not in said
+    # Asked about the official readouts, a minister's words do not count as his side's.
+    readouts = (
+        "How did Japan's and China's official statements on the December radar encounters differ?"
+    )
+    stated = " ".join(c.text for c in draft(readouts, passages, embed).chosen)
+    assert "dangerous act" not in stated
 
 
 def rarities(rare: dict[str, float]) -> Any:

@@ -6,6 +6,7 @@ from retrieval.kinds import (
     asked_verb,
     asks_speaker,
     named_things,
+    nationals,
     new_names,
     side_voiced,
     speaker_named,
@@ -253,6 +254,31 @@ def test_a_country_side_speaks_or_its_readout_does_and_so_called_is_no_speech() 
     assert side_voiced("US", released) and side_voiced("US", owned)
     assert not side_voiced("Japan", released)
     assert not side_voiced("Japan", so_called)
+
+
+def test_titled_nationals_speak_for_their_country_by_name_and_as_he() -> None:
+    found = nationals(
+        [
+            "Japanese Defence Minister Shinjiro Koizumi has accused Chinese fighters of it.",
+            "U.S. Secretary of War Pete Hegseth said so; Japanese Self-Defense Force jets flew.",
+            "Australia's Defence Minister and Deputy Prime Minister Richard Marles attended.",
+        ]
+    )
+    # "War" is the title's ("Secretary of War"); a "Self-Defense Force" is nobody.
+    assert found == {
+        "japan": {"Shinjiro Koizumi"},
+        "america": {"Pete Hegseth"},
+        "australia": {"Richard Marles"},
+    }
+    called = Candidate(
+        0,
+        "He called the radar illumination a dangerous act.",
+        frozenset(),
+        before="In a post on X, Koizumi said Tokyo had lodged a strong protest.",
+    )
+    assert not side_voiced("Japan", called)  # no Japanese word speaks in it
+    assert side_voiced("Japan", called, found["japan"])
+    assert not side_voiced("China", called, found.get("china", set()))
 
 
 def test_a_type_wants_its_designation_and_a_wish_is_no_outcome() -> None:
