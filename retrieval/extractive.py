@@ -29,6 +29,8 @@ from retrieval.kinds import (
     asked_noun,
     asked_verb,
     asks_speaker,
+    count_followers,
+    counted_phrase,
     country_key,
     nationals,
     side_voiced,
@@ -119,6 +121,10 @@ DUPLICATE_COSINE = 0.9
 # A clause holding the asked kind (a duration, a count) counts at this weight for how much more
 # it is like the question than its whole sentence is.
 CLAUSE_WEIGHT = 0.6
+# What a count is of ("4 rounds of talks") is what "how many discussions" asks about when its
+# words are this alike: "countries" and "speech at the forum" are 0.13, "rounds of talks" and
+# "discussions" 0.55, "troops took part" and "personnel" 0.31 (MiniLM).
+COUNTED_COSINE = 0.3
 # What an article published before the day a question asks about says is not what happened on it.
 EARLY_PENALTY = 0.1
 # A sentence needs this many content terms to be an answer (not "Photo: VCG" or a dateline).
@@ -562,6 +568,13 @@ def draft(
         held = [bool(rare_names & (c.terms | set(terms(c.before)))) for c in pool]
         if any(held):
             fits = [ok and h for ok, h in zip(fits, held, strict=True)]
+    if not parts:
+        fits = [
+            ok and counted
+            for ok, counted in zip(
+                fits, counts_what_is_asked(question, question, pool, embed), strict=True
+            )
+        ]
     if not parts and not all(fits):
         full = with_clauses_of_kind(question, expanded[0], pool, fits, full, vectors, embed)
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]
@@ -617,6 +630,12 @@ def draft(
                     ok and from_side(passages[c.passage], side)
                     for ok, c in zip(kind, pool, strict=True)
                 ]
+            kind = [
+                ok and counted
+                for ok, counted in zip(
+                    kind, counts_what_is_asked(kind_of, question, pool, embed), strict=True
+                )
+            ]
             if side:
                 side_kinds[k] = kind
             ranked = [int(i) for i in np.argsort(-blended) if kind[int(i)]]
@@ -691,6 +710,31 @@ def draft(
     picked = [pool[i] for i in with_antecedents(chosen, pool)]
     ruling = order_verdict(question, parts, answered_by, pool, passages)
     return Draft(" ".join(c.text for c in picked), False, best, picked, ruling)
+
+
+def counts_what_is_asked(
+    part: str, question: str, pool: Sequence[Candidate], embed: Embed
+) -> list[bool]:
+    """Return, per sentence, whether a count in it counts what "how many …" asks about.
+
+    "How many countries sent delegations?" is not answered by "the first speech at the
+    forum"; "how many discussions" is, by "4 rounds of talks": the words after the count share
+    a stem with what is counted, or mean nearly the same (embedding similarity).
+    """
+    counted = counted_phrase(part) if part else None
+    if not counted:
+        return [True] * len(pool)
+    followers = [count_followers(c.text, question) for c in pool]
+    stems = set(terms(counted))
+    phrases = sorted({f for found in followers for f in found})
+    if not phrases:
+        return [False] * len(pool)
+    vectors = np.asarray(embed([counted, *phrases]), dtype=np.float32)
+    alike = dict(zip(phrases, (vectors[1:] @ vectors[0]).tolist(), strict=True))
+    return [
+        any(stems & set(terms(f)) or alike[f] >= COUNTED_COSINE for f in found)
+        for found in followers
+    ]
 
 
 def order_verdict(

@@ -116,6 +116,12 @@ _ASKS_WORDING = re.compile(
 # "Why did he need a checkup?" is answered by a sentence that gives a cause ("because he had
 # given it everything", "due to the intensity"), not by one that only says he had it.
 _ASKS_WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
+# "After the meeting, when reporters asked …": when the sentence happened, not why.
+_SETTING_AFTER = re.compile(
+    r"^\W*(?:after|following)\s+(?:the|their|that|this)\s+(?:[\w-]+\s+)?"
+    r"(?:meeting|talks|call|session|summit|conference|visit|trip|speech|forum)\s*,",
+    re.IGNORECASE,
+)
 _CAUSE = re.compile(
     r"\b(?:because|due to|owing to|as a result|result(?:ed|ing)? (?:in|from)|since|amid|after|"
     r"following|given that|so that|in order to|in response to|reasons?|why|prompt(?:ed|ing)|"
@@ -241,10 +247,34 @@ _PERSON_TITLES = frozenset(
 # "…, Voice of Vienna reported.", "according to Kyodo", "Report.az said, citing the Financial
 # Times" name the outlet, not the answer.
 _MEDIA_ATTRIBUTION = re.compile(
-    r"(?:,\s*)?(?:according\s+to\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*"
+    r"(?:,\s*)?(?:[Aa]ccording\s+to\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*"
     r"|(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*\s+(?:reported|reports|"
-    r"said(?=,\s+citing))|\bciting\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*)"
+    r"said(?=,\s+citing))|\b[Cc]iting\s+(?:the\s+)?[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*)"
 )
+# "Which newspaper did the Global Times cite", "which news agency was the source": an outlet.
+_ASKS_OUTLET = re.compile(
+    r"^\W*(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:newspapers?|papers?|outlets?|news\s+agenc(?:y|ies)|"
+    r"wire\s+services?|broadcasters?|dailies|publications?|media)\b",
+    re.IGNORECASE,
+)
+_OUTLET_NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
+
+
+def _cited_outlets(text: str, every_name: bool = False) -> set[str]:
+    """Return the words of the outlets ``text`` cites ("the Asahi Shimbun reported" → Asahi…).
+
+    With ``every_name``, every capitalised word counts: a question's outlet is any it names.
+    """
+    spans = [m.group() for m in _MEDIA_ATTRIBUTION.finditer(text)] if not every_name else [text]
+    words = {
+        w.removesuffix("'s").removesuffix("’s").lower()
+        for span in spans
+        for name in _OUTLET_NAME.findall(span)
+        for w in name.split()
+    }
+    return words - {"according", "citing", "the", "reported", "reports", "said"} - _TITLES
+
+
 # "What did Hegseth say …", "what habit … did Song Zhongping mention …": words attributed to
 # somebody named in the question.
 _ASKS_SPEAKER = re.compile(
@@ -257,7 +287,8 @@ _ASKS_SPEAKER = re.compile(
     r"(?:\s+(?i:actually|really|exactly|specifically|publicly|first|later|then))?"
     r"\s+(?i:use\s+to\s+)?"
     r"(?i:say|tell|mention|describe|call|characteri[sz]e|claim|argue|warn|note|stress|add|"
-    r"explain|respond|react|justify|frame|pitch|spin|portray|cast|interpret|view)\b"
+    r"explain|respond|react|reply|answer|justify|frame|pitch|spin|portray|cast|interpret|view|"
+    r"write|post|tweet)\b"
 )
 COUNTRY_VOICES = {
     "japan": ("Japanese", "Tokyo"),
@@ -296,7 +327,7 @@ _SPEECH = (
     r"stressed|argued|warned|warning|described|describing|(?<!so-)called|calling|mentioned|urged|"
     r"replied|answered|asked|welcomed|praised|responded|accused|claimed|condemned|denounced|"
     r"criticized|criticised|insisted|countered|rejected|dismissed|protested|labell?ed|stated|"
-    r"listed)\b"
+    r"listed|wrote|writes|writing|posted|tweeted)\b"
 )
 # What a government's side is written in: "the US readout", "a statement issued by Tokyo".
 _DOCUMENT = (
@@ -389,6 +420,74 @@ def _time_tokens(text: str) -> set[str]:
         if month:
             found.add(month)
     return found
+
+
+# "How many countries sent delegations": the count answers it only if it counts countries
+# ("the first speech at the forum" counts speeches). "How many times", "how many of those" take
+# any count: what is counted is said elsewhere.
+_HOW_MANY = re.compile(r"^\W*how\s+many\s+(?P<words>(?:[\w'’-]+\s+){0,4}[\w'’-]+)", re.IGNORECASE)
+_ANY_COUNTED = frozenset("time times of those them these they occasion occasions".split())
+_COUNT_ADJECTIVES = frozenset(
+    "separate different distinct individual other more new additional".split()
+)
+_AUXILIARIES = frozenset("did do does had have has were was are is will would could can".split())
+
+
+def counted_phrase(part: str) -> str | None:
+    """Return what a "how many …" part counts ("SM-3 Block IIA interceptors"), or None."""
+    match = _HOW_MANY.search(part) or _HOW_MANY.search(asking_sentence(part))
+    if not match:
+        return None
+    words = match.group("words").split()
+    if words[0].lower() in _ANY_COUNTED:
+        return None
+    # The names before it and its first common noun: "SM-3 Block IIA interceptors",
+    # "countries" (not "countries sent delegations"), "separate occasions".
+    head = []
+    for word in words:
+        if word.lower() in _AUXILIARIES:
+            break
+        head.append(word)
+        if word[:1].islower() and word.lower() not in _COUNT_ADJECTIVES:
+            break
+    return " ".join(head) or None
+
+
+def count_followers(sentence: str, asked: str) -> list[str]:
+    """Return the words after each count of ``sentence`` the question lacks: what it counts."""
+    plain = _DATE.sub(" ", sentence)
+    known = _count_tokens(asked)
+    found = []
+    for match in _COUNT.finditer(plain):
+        if match.group().lower() in known:
+            continue
+        # "two occasions", "ten years have passed", "10-year framework", "4 rounds of talks".
+        following = re.findall(r"[\w'’]+", plain[match.end() : match.end() + 40])[:4]
+        if following:
+            found.append(" ".join(following))
+    return found
+
+
+# "Where did they hold the summit?", "in which city?": a place the question does not name, or
+# where it lies from one it does ("southeast of Okinawa").
+_ASKS_WHERE = re.compile(
+    r"^\W*(?:where\b|(?:in|at|to)\s+(?:what|which)\s+(?:city|country|town|place|venue|base)\b)",
+    re.IGNORECASE,
+)
+
+
+def _names_a_place(sentence: str, asked: str) -> bool:
+    """Return True when ``sentence`` names somewhere new, or says where from a named place."""
+    for name, kind in named_things(sentence, asked):
+        last = re.escape(name.split()[-1])
+        # "Japan's defense spending" is whose, not where.
+        if kind != "person" and re.search(rf"\b{last}\b(?!['’]s)", sentence):
+            return True
+    return bool(re.search(r"\b(?:(?:north|south|east|west)\w*|close\s+to|near)\b", sentence, re.I))
+
+
+# "What day in October …": the day asked for is in that month.
+_ASKED_MONTH = re.compile(rf"\bin\s+(?P<month>{MONTHS})\b", re.IGNORECASE)
 
 
 def _count_tokens(text: str) -> set[str]:
@@ -512,6 +611,24 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return False
     if ASKS_COUNT.search(part) and not _count_tokens(sentence) - _count_tokens(asked):
         return False
+    if (
+        _HOW_MANY.search(part)
+        and not counted_phrase(part)
+        and not _count_tokens(DURATION.sub(" ", sentence)) - _count_tokens(asked)
+    ):
+        # "How many times …" is not answered by "a 50-minute meeting".
+        return False
+    where = _ASKS_WHERE.search(part) or _ASKS_WHERE.search(asking_sentence(part))
+    if where and not _names_a_place(sentence, asked):
+        return False
+    month = _ASKED_MONTH.search(part)
+    if (
+        _ASKS_DAY.search(part)
+        and month
+        and not any(t.startswith(month.group("month").lower()[:3] + " ") for t in new_times)
+    ):
+        # "What day in October was he appointed?" is not answered by a day in November.
+        return False
     if _ASKS_SHARE.search(part) and not _SHARE.search(sentence):
         return False
     if _ASKS_ORDINAL.search(part) and not _ORDINAL.search(sentence):
@@ -524,7 +641,7 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     noun = asked_noun(part)
     if noun and _denies(sentence, noun) and not _ASKS_ABSENCE.search(asked):
         return False
-    if _ASKS_WHY.search(part) and not _CAUSE.search(sentence):
+    if _ASKS_WHY.search(part) and not _CAUSE.search(_SETTING_AFTER.sub("", sentence)):
         return False
     worded = _ASKS_PHRASE.search(part) or _ASKS_WORDING.search(part) or _ASKS_WORDING.search(asked)
     if worded and not _QUOTED.search(sentence):
@@ -542,6 +659,10 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
         return False
     if not ASKS_PERSON.search(part):
         return True
+    if _ASKS_OUTLET.search(part):
+        # "Which Japanese newspaper did the Global Times cite?": the outlet a sentence cites is
+        # the answer here, where elsewhere it is only the attribution.
+        return bool(_cited_outlets(sentence) - _cited_outlets(asked, every_name=True))
     kinds = {kind for _, kind in named_things(sentence, asked)}
     # The role named right after "which"/"the name of" decides what kind of name fits.
     # "Who was there to receive India's defence minister" asks for no minister: a role is asked

@@ -19,6 +19,7 @@ from retrieval.extractive import (
     SETTING_WEIGHT,
     asked_days,
     candidates,
+    counts_what_is_asked,
     draft,
     from_side,
     given_names,
@@ -510,6 +511,23 @@ def test_the_first_side_is_chosen_again_once_the_other_sides_event_is_known(
     )
     stated = " ".join(c.text for c in draft(readouts, passages, embed).chosen)
     assert "dangerous act" not in stated
+
+
+def test_how_many_is_answered_by_a_count_of_what_it_counts(embed) -> None:
+    def counts(question: str, *texts: str) -> list[bool]:
+        pool = [Candidate(0, t, frozenset()) for t in texts]
+        return counts_what_is_asked(question, question, pool, embed)
+
+    countries = "How many countries sent delegations to the forum where Koizumi spoke?"
+    assert counts(
+        countries,
+        "It was the first speech at the forum by a Japanese defense minister.",
+        "Delegations from 40 nations attended.",  # alike, not the same word
+        "The forum drew 40 countries.",
+    ) == [False, True, True]
+    assert counts("How many discussions had they held?", "They held 4 rounds of talks.") == [True]
+    assert counts("How many years was it?", "Observing that ten years have passed.") == [True]
+    assert counts("How many times did they talk?", "No count here at all.") == [True]
 
 
 def rarities(rare: dict[str, float]) -> Any:

@@ -5,6 +5,8 @@ from retrieval.kinds import (
     answers_kind,
     asked_verb,
     asks_speaker,
+    count_followers,
+    counted_phrase,
     named_things,
     nationals,
     new_names,
@@ -452,3 +454,67 @@ def test_the_verb_a_what_did_question_asks_about() -> None:
     assert asked_verb("What did Koizumi say about the drills?") is None  # any report says
     assert asked_verb("How did Japan and China each characterize it?") is None  # no verb found
     assert asked_verb("Which island chain does each report name?") is None  # not "what did X"
+
+
+def test_how_many_names_what_it_counts_and_a_count_is_followed_by_it() -> None:
+    assert counted_phrase("How many countries sent delegations to the forum?") == "countries"
+    assert counted_phrase("How many SM-3 Block IIA interceptors a year?") == (
+        "SM-3 Block IIA interceptors"
+    )
+    assert counted_phrase("How many separate occasions were there?") == "separate occasions"
+    # "Times" and "those" say nothing of what is counted.
+    assert counted_phrase("How many times had they talked?") is None
+    assert counted_phrase("How many of those have there been?") is None
+    asked = "How many discussions had they held by the Jan. 15 meeting?"
+    assert count_followers("They had held 4 rounds of talks on Jan. 15.", asked) == [
+        "rounds of talks on"
+    ]
+    # A duration still counts no times.
+    times = "How many times had Koizumi and Hegseth talked?"
+    assert answers_kind(times, "It was the pair's fourth discussion, phone calls included.")
+    assert not answers_kind(times, "In a 50-minute meeting at the Pentagon, the two agreed.")
+
+
+def test_a_day_in_a_named_month_and_a_place_not_a_possessive() -> None:
+    october = "What day in October 2025 was Koizumi appointed defense minister?"
+    assert not answers_kind(october, "The four held talks in Kuala Lumpur on Nov. 1.")
+    assert answers_kind(october, "He was appointed on Oct. 21, 2025.")
+    where = "Where did Takaichi and Trump hold their summit last year?"
+    assert not answers_kind(where, "He praised the promise she made to raise Japan's spending.")
+    assert answers_kind(where, "The two leaders met in Tokyo for the summit.")
+    # Where it happened can be told from a place the question names.
+    assert answers_kind(
+        "Where did the radar lock-on near Okinawa happen?",
+        "Chinese warplanes locked their radars onto jets southeast of Okinawa.",
+    )
+
+
+def test_why_wants_a_cause_and_a_setting_is_none() -> None:
+    why = "Why did Koizumi say he could not give details when asked about China?"
+    assert not answers_kind(
+        why, "After the meeting, when reporters asked Koizumi, he said he cannot give details."
+    )
+    assert answers_kind(why, "He could not give details because the talks were confidential.")
+
+
+def test_who_wrote_or_answered_must_be_the_one_who_did() -> None:
+    def by(part: str, text: str) -> bool:
+        return speaker_named(part, Candidate(0, text, frozenset()))
+
+    wrote = "What did Hegseth write in his X post about the workout?"
+    assert by(wrote, "Hegseth wrote on X that the workout showed the alliance's strength.")
+    assert not by(wrote, "Videos posted by Reuters and Hegseth himself showed the two training.")
+    answered = "How did Tokyo answer the Chinese navy's claim about the SDF aircraft?"
+    assert not by(answered, "A spokesperson for the Chinese navy responded that it was disrupted.")
+    assert by(answered, "Tokyo protested that the claim was inconsistent with the facts.")
+
+
+def test_which_newspaper_is_answered_by_the_outlet_a_sentence_cites() -> None:
+    asked = "Which Japanese newspaper did the Global Times cite for the Diet exchange?"
+    cited = "Citing the Asahi Shimbun, the Global Times said Takaichi was pressed by Okada."
+    # The outlet the question names is no answer, nor is a name outside an attribution.
+    own = "Lin Jian denounced the remarks at a press conference, the Global Times reported."
+    assert answers_kind(asked, cited) and not answers_kind(asked, own)
+    agency = "Which news agency was the source for Koizumi's answer on China?"
+    assert answers_kind(agency, "He said he cannot give details, according to Jiji Press.")
+    assert not answers_kind(agency, "He said he cannot give details to Hegseth.")
