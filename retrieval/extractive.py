@@ -597,6 +597,7 @@ def draft(
 
     answered_by: dict[int, int] = {}  # need (1-based, as in ``scores``) → its own sentence
     side_kinds: dict[int, list[bool]] = {}  # a compared side's need → the sentences it may take
+    chosen_for: dict[int, str] = {}  # a chosen sentence → the side it was chosen for ("": none)
     # Who is whose: "Japanese Defence Minister Shinjiro Koizumi" speaks for Japan as "Koizumi".
     citizens = nationals([p.text for p in passages]) if any(s for _, _, s in parts) else {}
     if parts:
@@ -642,12 +643,11 @@ def draft(
             if side:
                 side_kinds[k] = kind
             ranked = [int(i) for i in np.argsort(-blended) if kind[int(i)]]
-            # A side of a comparison is not answered by the sentence that answered another side.
-            answered = (
-                None
-                if side and chosen
-                else max((float(own[j]) for j in chosen if kind[j]), default=None)
-            )
+            # A side of a comparison is not answered by the sentence that answered another side;
+            # one chosen for a part of the whole question ("what does each say the priority
+            # is") may answer it, when it is that side's.
+            reusable = [j for j in chosen if kind[j] and chosen_for.get(j, "") in ("", side)]
+            answered = max((float(own[j]) for j in reusable), default=None)
             # A sentence already chosen answers this need unless another is clearly better at
             # it by the need's own score (the whole question's score favours the first choice).
             fresh = [
@@ -658,7 +658,7 @@ def draft(
                 and (answered is None or float(own[i]) >= answered + NEED_MARGIN)
             ]
             if answered is not None and not fresh:
-                answered_by[k] = max((j for j in chosen if kind[j]), key=lambda j: float(own[j]))
+                answered_by[k] = max(reusable, key=lambda j: float(own[j]))
                 continue
             # A sentence held to the words of the side or speaker asked about may score lower.
             floor = SIDE_FLOOR if side or asks_speaker(part) else PART_FLOOR
@@ -673,6 +673,7 @@ def draft(
             if len(chosen) < MAX_NEEDS:
                 chosen.append(fresh[0])
                 answered_by[k] = fresh[0]
+                chosen_for[fresh[0]] = side
     else:
         chosen = [top]
         weights = question_weights(question, passages, rarity)

@@ -298,7 +298,8 @@ _COMPARE = re.compile(
     r"omit|omits|omitted|"
     r"left out|leaves? out|leaving out|"
     # "…, while Tokyo said …" contrasts; "while he was in LA" only says when.
-    r"each|both|whereas)\b|,\s*while\b",
+    # "Yomiuri and Focus both report …" compares; "they were both worried" names no sides.
+    r"each|(?<!they\s)(?<!were\s)(?<!are\s)(?<!them\s)both|whereas)\b|,\s*while\b",
     re.IGNORECASE,
 )
 

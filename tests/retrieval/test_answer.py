@@ -343,6 +343,25 @@ def test_publisher_sides_are_each_answered_from_their_own_articles(sample: Sampl
     assert {c.passage for c in result.chosen} == {0, 1}  # a sentence from each publisher
 
 
+def test_a_side_takes_the_sentence_a_part_of_the_whole_question_chose_from_it(
+    sample: Sample, embed
+) -> None:
+    passages = [
+        sample.passage("focus", "Ryukyu"),
+        sample.passage("focus", "The feature pointed out"),
+        sample.passage("talks", "practical joint training"),
+    ]
+    question = (
+        "Yomiuri and Focus each report a top priority from the Jan. 15 talks. Which island "
+        "chain does each mention, and what is the priority in each?"
+    )
+    said = [c.text for c in draft(question, passages, embed).chosen]
+    assert any("Ryukyu island chain" in t for t in said)  # Focus's chain and priority
+    assert any("Nansei Islands" in t for t in said)  # Yomiuri's
+    # Focus's side is the Ryukyu sentence already chosen, not one more sentence to cite.
+    assert not any("The feature pointed out" in t for t in said)
+
+
 def test_memoised_embed_embeds_each_text_once(embed) -> None:
     calls: list[list[str]] = []
 

@@ -73,6 +73,8 @@ def test_a_question_looking_past_the_named_publisher_searches_everywhere_first()
 
 def test_while_that_says_when_is_no_comparison() -> None:
     assert not is_comparison("Which drone company did Koizumi visit while he was in LA?")
+    assert not is_comparison("What did he and Koizumi say they were both worried about?")
+    assert is_comparison("Yomiuri and Focus both report a priority; which chain do they name?")
     assert is_comparison("Tokyo called it dangerous, while Beijing said what?")
 
 
