@@ -478,10 +478,15 @@ _ASKS_WHERE = re.compile(
 
 def _names_a_place(sentence: str, asked: str) -> bool:
     """Return True when ``sentence`` names somewhere new, or says where from a named place."""
-    for name, kind in named_things(sentence, asked):
-        last = re.escape(name.split()[-1])
-        # "Japan's defense spending" is whose, not where.
-        if kind != "person" and re.search(rf"\b{last}\b(?!['’]s)", sentence):
+    known = {w.lower().removesuffix("'s").removesuffix("’s") for w in _WORDS.findall(asked)}
+    for match in _NAME_RUN.finditer(_MEDIA_ATTRIBUTION.sub(" ", sentence)):
+        words = [w.removesuffix("'s").removesuffix("’s") for w in _WORDS.findall(match.group())]
+        lowered = {w.lower() for w in words}
+        # "Defense Minister Koizumi" is somebody; "Japan's defense spending" is whose, not where.
+        if lowered & _PERSON_TITLES or re.search(r"['’]s$", match.group()):
+            continue
+        # "the Honolulu Defense Forum" is a new place for "a defense forum": any word is new.
+        if any(w.lower() not in known and w.lower() not in _TITLES and len(w) > 1 for w in words):
             return True
     return bool(re.search(r"\b(?:(?:north|south|east|west)\w*|close\s+to|near)\b", sentence, re.I))
 

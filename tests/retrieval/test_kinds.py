@@ -482,6 +482,11 @@ def test_a_day_in_a_named_month_and_a_place_not_a_possessive() -> None:
     where = "Where did Takaichi and Trump hold their summit last year?"
     assert not answers_kind(where, "He praised the promise she made to raise Japan's spending.")
     assert answers_kind(where, "The two leaders met in Tokyo for the summit.")
+    # A name with one word the question lacks is a new place: "a defense forum" → "Honolulu".
+    assert answers_kind(
+        "He spoke at a defense forum. Where was it?",
+        "That evening he attended the Honolulu Defense Forum and spoke there.",
+    )
     # Where it happened can be told from a place the question names.
     assert answers_kind(
         "Where did the radar lock-on near Okinawa happen?",
