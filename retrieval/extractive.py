@@ -538,9 +538,16 @@ def draft(
     full = scores[0]
     # The whole question's best sentence decides whether to answer at all; with one part it
     # must also hold the kind of thing asked for (a date for "when", a name for "who").
+    # "How does the Yomiuri describe the forum?": a publisher asked about speaks in its own
+    # articles, whoever each sentence quotes.
+    told_by = named[0] if len(named) == 1 and asks_speaker(question) else None
     fits = (
         [
-            answers_kind(asking_sentence(question), c.text, question) and speaker_named(question, c)
+            answers_kind(asking_sentence(question), c.text, question)
+            and (
+                speaker_named(question, c)
+                or (told_by is not None and passages[c.passage].publisher == told_by)
+            )
             for c in pool
         ]
         if not parts

@@ -362,6 +362,20 @@ def test_a_side_takes_the_sentence_a_part_of_the_whole_question_chose_from_it(
     assert not any("The feature pointed out" in t for t in said)
 
 
+def test_a_publisher_asked_how_it_describes_something_speaks_in_its_own_articles(
+    sample: Sample, embed
+) -> None:
+    passages = [
+        sample.passage("paparo", "annual international security conference"),
+        sample.passage("preview", "Honolulu Defense Forum"),
+    ]
+    question = "How does the Yomiuri describe the defense forum in Hawaii where he spoke?"
+    result = draft(question, passages, embed)
+    # The sentence is the Yomiuri's own telling, though no "Yomiuri said" is in it.
+    assert not result.abstained
+    assert "an annual international security conference" in result.text
+
+
 def test_memoised_embed_embeds_each_text_once(embed) -> None:
     calls: list[list[str]] = []
 
