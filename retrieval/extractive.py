@@ -536,11 +536,11 @@ def draft(
             early = [reported_before(passages[c.passage].published, days) for c in pool]
             scores[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
     full = scores[0]
-    # The whole question's best sentence decides whether to answer at all; with one part it
-    # must also hold the kind of thing asked for (a date for "when", a name for "who").
     # "How does the Yomiuri describe the forum?": a publisher asked about speaks in its own
     # articles, whoever each sentence quotes.
     told_by = named[0] if len(named) == 1 and asks_speaker(question) else None
+    # The whole question's best sentence decides whether to answer at all; with one part it
+    # must also hold the kind of thing asked for (a date for "when", a name for "who").
     fits = (
         [
             answers_kind(asking_sentence(question), c.text, question)
