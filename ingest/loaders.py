@@ -243,7 +243,9 @@ def _declared_charset(data: bytes) -> str | None:
 
 def canonical_url(url: str) -> str:
     """Return a URL's canonical form: lower-case scheme and host, no fragment or tracking."""
-    url = url.strip()
+    # The fragment goes first: "http://a.b:8080\x0c#" would keep its form feed (an invalid
+    # port is kept as written) until a second pass stripped it, and ids must be idempotent.
+    url = _without_fragment(url.strip()).strip()
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
