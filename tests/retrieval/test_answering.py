@@ -79,6 +79,21 @@ def test_slow_model_times_out_with_a_clear_message(indexed: Runtime) -> None:
         service(indexed, Slow(responses=["late"]), timeout=0.5).answer(ZHANG)
 
 
+def test_a_passage_opening_with_however_is_read_with_the_paragraph_before(
+    indexed: Runtime,
+) -> None:
+    question = "What did the US readout omit that Japan's included?"
+    passages = indexed.retrieve(question)
+    us = next(p for p in passages if "However, in a readout released by the US" in p.text)
+    # Japan's readout is the paragraph the "However" answers: it comes in the same passage.
+    assert "readout released by the Japanese Ministry of Defense" in us.text
+    article = indexed.store.get_article(us.article_id)
+    assert article is not None and article.text[us.start : us.end] == us.text
+    answer = service(indexed).answer(question)
+    assert "Japanese Ministry of Defense" in answer.text and "Department of War" in answer.text
+    assert_exact(indexed, answer)
+
+
 def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
     only_focus = indexed.searcher.search(
         "Koizumi Hegseth missile production",
