@@ -34,6 +34,7 @@ DENSE_SECOND_SLOT = HEAD_SLOT + 1
 # only: mean recall@5 0.894 → 0.927, keyword accuracy 0.766 → 0.784, citation precision
 # 0.742 → 0.772. Three paragraphs for every question's first: 0.941, 0.776, 0.765.
 NEXT_PARAGRAPHS = (3, 1)
+PLAIN_NEXT_PARAGRAPHS = (1, 1)
 # "However, …", "Instead, …", "By contrast, …": a passage that opens by answering the paragraph
 # before it is read with that paragraph. Over thirteen sets mean recall@5 0.927 → 0.931 and
 # citation 0.776 → 0.778, one answer lost its keywords (c17: Japan's own readout now answers
@@ -42,7 +43,6 @@ _POINTS_BACK = re.compile(
     r"\s*(?:However|But|Instead|Meanwhile|By contrast|In contrast|Still|Yet|Nevertheless|"
     r"Nonetheless|On the other hand)\b"
 )
-PLAIN_NEXT_PARAGRAPHS = (1, 1)
 # Two passages sharing this fraction of their words say the same thing (overlapping chunks,
 # wire copy republished by two outlets): keep the better-ranked one.
 NEAR_DUPLICATE = 0.8
@@ -213,10 +213,13 @@ class Searcher:
             if index.isdigit() and int(index) > 0 and _POINTS_BACK.match(p.text):
                 before[i] = f"{article_id}:{int(index) - 1}"
         found = self.store.get_passages(list(before.values())) if before else {}
+        # One read per article, however many of its passages point back.
+        wanted = {passages[i].article_id for i, cid in before.items() if cid in found}
+        articles = {aid: self.store.get_article(aid) for aid in wanted}
         extended = []
         for i, cid in before.items():
             p, prev = passages[i], found.get(cid)
-            article = self.store.get_article(p.article_id) if prev is not None else None
+            article = articles.get(p.article_id)
             if prev is None or article is None or prev.start >= p.start:
                 continue
             passages[i] = replace(
