@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from retrieval import extractive
 from retrieval.errors import LLMError, ReadoutError
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget
+from retrieval.questions import truecase
 from retrieval.settings import RetrievalSettings
 from retrieval.verify import MENTION, Embed, Verified, terms, verify
 
@@ -94,6 +95,7 @@ class AnswerService:
         *,
         corpus_stats: CorpusStats | None = None,
         rarity: extractive.Rarity | None = None,
+        casing: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         self._retrieve = retrieve
         self._embed = embed
@@ -101,6 +103,7 @@ class AnswerService:
         self._settings = settings or RetrievalSettings(_env_file=None)
         self._corpus_stats = corpus_stats
         self._rarity = rarity
+        self._casing = casing
 
     def answer(
         self, question: str, filters: object | None = None, *, history: History = ()
@@ -115,6 +118,10 @@ class AnswerService:
             )
         began = time.perf_counter()
         query = retrieval_query(question, history)
+        if self._casing is not None:
+            # "what did the us readout omit?" is read as typed with its capitals: sides,
+            # speakers and names are told by them.
+            query = truecase(query, self._casing())
         passages = list(self._retrieve(query, filters))
         retrieved = time.perf_counter()
         embed = memoised(self._embed)

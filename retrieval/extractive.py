@@ -50,6 +50,7 @@ from retrieval.search import (
 from retrieval.text import (
     DAY,
     day_of,
+    names_past_opening,
     nearest_date,
     paragraph_spans,
     sentence_spans,
@@ -571,7 +572,7 @@ def draft(
         # Japan signing something: a yes or no is about the rare names the question gives.
         rare_names = {
             t
-            for word in _CAPITALISED.findall(asking_sentence(question))[1:]
+            for word in names_past_opening(_CAPITALISED, asking_sentence(question))
             for t in terms(word)
             if rarity(t) >= POLAR_RARITY
         }

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retrieval.questions import corpus_casing
 from retrieval.store import Filters, Store, published_ts
 from retrieval.verify import MONTH_ABBREVIATIONS
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_INDEX_VERSION = 1  # bump when tokenisation changes, so old caches are rebuilt
+_INDEX_VERSION = 2  # bump when tokenisation or the manifest changes, so old caches are rebuilt
 
 
 def _bm25s() -> Any:
@@ -95,6 +96,7 @@ class _Loaded:
     columns: _Columns
     retriever: bm25s.BM25 | None  # None for an empty store
     doc_freq: np.ndarray | None = None  # chunks holding each vocabulary token, built on demand
+    casing: dict[str, str] | None = None  # lower-cased word → how the corpus capitalises it
 
 
 # The answerer spells months out ("Jan." is "january" to it); chunks say "Jan.": a month's
@@ -140,10 +142,11 @@ class KeywordIndex:
             metas.append(_slim(meta))
         log.info("building keyword index over %d chunks", len(ids))
         if not ids:
-            return _Loaded(generation, ids, _Columns.of(metas), None)
+            return _Loaded(generation, ids, _Columns.of(metas), None, casing={})
         retriever = bm25s.BM25()
         retriever.index(self._tokenize(texts), show_progress=False)
-        return _Loaded(generation, ids, _Columns.of(metas), retriever)
+        casing = corpus_casing(texts)
+        return _Loaded(generation, ids, _Columns.of(metas), retriever, casing=casing)
 
     def _dir(self) -> Path | None:
         return self.cache_dir / self.store.name if self.cache_dir else None
@@ -159,11 +162,12 @@ class KeywordIndex:
                 return None
             ids = manifest["ids"]
             metas = manifest["metas"]
+            casing = manifest["casing"]
             retriever = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if ids else None
         except (OSError, ValueError, KeyError) as exc:
             log.warning("keyword cache unreadable (%s); rebuilding", exc)
             return None
-        return _Loaded(generation, ids, _Columns.of(metas), retriever)
+        return _Loaded(generation, ids, _Columns.of(metas), retriever, casing=casing)
 
     def _save_cache(self, loaded: _Loaded) -> None:
         folder = self._dir()
@@ -176,6 +180,7 @@ class KeywordIndex:
             loaded.retriever.save(str(tmp / "bm25"), show_progress=False)
         manifest = {"v": _INDEX_VERSION, "generation": loaded.generation, "ids": loaded.ids}
         manifest["metas"] = loaded.columns.to_metas()
+        manifest["casing"] = loaded.casing or {}
         (tmp / "manifest.json").write_text(json.dumps(manifest), "utf-8")
         # Swap in whole so a reader never sees half an index.
         shutil.rmtree(folder, ignore_errors=True)
@@ -212,6 +217,13 @@ class KeywordIndex:
             for i, s in zip(docs[0], scores[0], strict=True)
             if float(s) > 0
         ]
+
+    def casing(self) -> dict[str, str]:
+        """Return lower-cased word → the capitalised form the corpus nearly always writes."""
+        if self._loaded is None:
+            self.refresh()
+        loaded = self._loaded
+        return (loaded.casing or {}) if loaded is not None else {}
 
     def rarity(self, term: str) -> float:
         """Return how rare a stemmed term is across the whole index, from 0 (everywhere) to 1.

@@ -7,6 +7,8 @@ Shared by retrieval (a question of several parts is searched for context, see
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 
 from retrieval.verify import terms
 
@@ -83,3 +85,62 @@ def asking_sentence(text: str) -> str:
     # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
     # comma is not what is asked.
     return _LEAD_CLAUSE.sub("", asking)
+
+
+# A word as the corpus writes it: "Japan's", "U.S.", "SM-3", "Self-Defense", "ADMM-Plus".
+CASED_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
+# A sentence opens after ".", "!" or "?", but not after an abbreviation's dot ("the u.s. said").
+_SENTENCE_START = re.compile(r"(^|(?<!\.[A-Za-z])[.!?]\s+)([a-z])")
+
+
+def truecase(question: str, casing: Mapping[str, str]) -> str:
+    """Restore the capitals of a question typed all in lower case, from how the corpus writes.
+
+    "what did the us readout omit that japan's included?" reads as "What did the US readout
+    omit that Japan's included?": names, sides and speakers are told by their capitals. A
+    question with capitals of its own past the first letter is left as its writer cased it.
+    """
+    if not casing or any(ch.isupper() for ch in question[1:]):
+        return question
+
+    def cased(match: re.Match[str]) -> str:
+        word = match.group()
+        stem, possessive = (word[:-2], word[-2:]) if word[-2:] in ("'s", "’s") else (word, "")
+        return casing.get(stem.lower(), stem) + possessive
+
+    restored = CASED_WORD.sub(cased, question)
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), restored)
+
+
+# A word is restored to a capitalised form when that is how the corpus nearly always writes it
+# inside a sentence (where a capital is not the sentence's): "Japan", "US", not "Minister".
+CASING_MIN_COUNT = 2
+CASING_MAX_LOWER = 0.05
+
+
+def corpus_casing(texts: Iterable[str]) -> dict[str, str]:
+    """Return lower-cased word → the capitalised form the texts nearly always write it in."""
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        for match in CASED_WORD.finditer(text):
+            at = match.start() - 1
+            while at >= 0 and text[at].isspace():
+                at -= 1
+            before = text[at] if at >= 0 else ""
+            if not before or before in ".!?\"“‘'\n:#*-—–(|[":
+                continue  # a sentence's, heading's or quote's first word has its capital anyway
+            word = match.group()
+            if word[-2:] in ("'s", "’s"):
+                word = word[:-2]
+            forms[word.lower()][word] += 1
+    casing: dict[str, str] = {}
+    for lower, counts in forms.items():
+        total = sum(counts.values())
+        # A dateline's "KUALA LUMPUR —" is emphasis; the name is spelt "Kuala Lumpur".
+        for shout in [f for f in counts if f.isupper() and len(f) > 1]:
+            if shout.title() in counts:
+                counts[shout.title()] += counts.pop(shout)
+        form, n = counts.most_common(1)[0]
+        if form != lower and n >= CASING_MIN_COUNT and counts[lower] <= CASING_MAX_LOWER * total:
+            casing[lower] = form
+    return casing

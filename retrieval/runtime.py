@@ -150,6 +150,7 @@ class Runtime:
             self.settings,
             corpus_stats=self.corpus_stats,
             rarity=self.keyword.rarity,
+            casing=self.keyword.casing,
         )
 
     def warm_up(self) -> None:

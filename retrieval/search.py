@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from retrieval.embeddings import Embedder
 from retrieval.keyword import KeywordIndex
 from retrieval.models import Passage
-from retrieval.questions import question_parts
+from retrieval.questions import question_parts, truecase
 from retrieval.settings import SearchMode
 from retrieval.store import Filters, Store
-from retrieval.text import DURATION, words
+from retrieval.text import DURATION, names_past_opening, words
 from retrieval.verify import NATIONS
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,7 @@ class Searcher:
     def retrieve(self, question: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return passages for a question; a comparison is searched once per side."""
         options = options or SearchOptions()
+        question = truecase(question, self.keyword.casing())
         plans = plan_queries(question, self.publishers())
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
             # One search; and a publisher the user chose is never swapped for one the
@@ -425,9 +426,7 @@ def comparison_sides(question: str) -> list[str]:
         return sides
     names = [
         n.removesuffix("'s")
-        for n in re.findall(rf"\b{_NAME}(?:'s)?", question)[
-            1:
-        ]  # the first word is capitalised anyway
+        for n in names_past_opening(rf"\b{_NAME}(?:'s)?", question)
         if n.removesuffix("'s").lower() not in _GENERIC_NAME_WORDS
     ]
     unique = list(dict.fromkeys(names))

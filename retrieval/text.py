@@ -129,3 +129,13 @@ def split_sentences(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Return the lower-cased word tokens of ``text``."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def names_past_opening(pattern: str | re.Pattern[str], text: str) -> list[str]:
+    """Return the matches of a capitalised-name pattern, less one that only opens the text.
+
+    "What did the US readout omit?" opens with a capital that names nothing; "what did the US
+    readout omit?", typed as Discord users type, opens with none, and "US" is still a name.
+    """
+    opening = len(text) - len(text.lstrip(" \t\n\"'“‘("))
+    return [m.group() for m in re.finditer(pattern, text) if m.start() != opening]

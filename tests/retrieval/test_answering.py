@@ -94,6 +94,22 @@ def test_a_passage_opening_with_however_is_read_with_the_paragraph_before(
     assert_exact(indexed, answer)
 
 
+def test_a_question_typed_in_lower_case_is_read_with_the_corpus_capitals(
+    indexed: Runtime,
+) -> None:
+    typed = "what did the us readout omit that japan's included?"
+    casing = indexed.keyword.casing()
+    assert casing["japan"] == "Japan" and casing["us"] == "US"
+    assert "readout" not in casing and "minister" not in casing  # written lower case too
+    # The same map from the index loaded from its on-disk cache.
+    assert KeywordIndex(indexed.store, indexed.keyword.cache_dir).casing() == casing
+    # The US and Japan are the compared sides: both readouts are in the answer.
+    answer = service(indexed).answer(typed)
+    assert "Japanese Ministry of Defense" in answer.text and "Department of War" in answer.text
+    assert_exact(indexed, answer)
+    assert answer.question == typed  # the user's words are echoed as typed
+
+
 def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
     only_focus = indexed.searcher.search(
         "Koizumi Hegseth missile production",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from retrieval.models import Passage
+from retrieval.questions import corpus_casing, truecase
 from retrieval.search import (
     DENSE_SECOND_SLOT,
     HEAD_SLOT,
@@ -17,6 +18,7 @@ from retrieval.search import (
     reserve,
 )
 from retrieval.store import Filters
+from retrieval.text import names_past_opening
 
 PUBLISHERS = [
     "Global Times",
@@ -156,3 +158,50 @@ def test_comparisons_and_questions_of_several_parts_are_read_over_paragraphs() -
     )
     assert not _spans_paragraphs("What did Zhang Junshe say?")
     assert not _spans_paragraphs("When Koizumi met Collins in KL, what pact did she want?")
+
+
+def test_sides_are_found_in_a_question_typed_without_an_opening_capital() -> None:
+    # Discord users type "what did …": "US" opens no sentence and is a side.
+    for asked in (
+        "What did the US readout omit that Japan's included?",
+        "what did the US readout omit that Japan's included?",
+        "  what did the US readout omit that Japan's included?",
+    ):
+        assert comparison_sides(asked) == ["US", "Japan"], asked
+    assert names_past_opening(r"[A-Z]\w+", "Did Japan sign?") == ["Japan"]
+    assert names_past_opening(r"[A-Z]\w+", "did Japan sign?") == ["Japan"]
+    assert names_past_opening(r"[A-Z]\w+", '"Did Japan sign?"') == ["Japan"]
+
+
+CORPUS = [
+    "KUALA LUMPUR — Koizumi met Marles in Kuala Lumpur on Sunday. The U.S. side said little.",
+    "Officials in Kuala Lumpur said Japan's defense minister met Marles. Koizumi thanked the"
+    " U.S. for its SM-3 work, and the Defense Minister of Japan said the SM-3 was jointly built.",
+    "Japan and the US met. Readout details differ. Later the readout said Japan would act.",
+]
+
+
+def test_corpus_casing_keeps_the_capitals_a_word_nearly_always_has() -> None:
+    casing = corpus_casing(CORPUS)
+    assert casing["kuala"] == "Kuala" and casing["lumpur"] == "Lumpur"  # not the dateline's
+    assert casing["marles"] == "Marles" and casing["sm-3"] == "SM-3"
+    assert casing["u.s."] == "U.S." and casing["japan"] == "Japan"
+    # "Defense Minister" once and "defense minister" once: the corpus writes it both ways.
+    assert "minister" not in casing and "defense" not in casing
+    # A capital at a sentence's start is not evidence ("Readout details differ").
+    assert "readout" not in casing and "later" not in casing
+    assert "koizumi" not in casing  # only ever a sentence's first word here: no evidence
+
+
+def test_truecase_restores_a_lower_case_question_only() -> None:
+    casing = corpus_casing(CORPUS)
+    assert (
+        truecase(
+            "what did the u.s. say to japan's marles in kuala lumpur? who built the sm-3?", casing
+        )
+        == "What did the U.S. say to Japan's Marles in Kuala Lumpur? Who built the SM-3?"
+    )
+    # A question with capitals of its own is cased as its writer meant.
+    cased = "What did the defense minister tell marles in Kuala Lumpur?"
+    assert truecase(cased, casing) == cased
+    assert truecase("what did he say?", {}) == "what did he say?"
