@@ -29,7 +29,7 @@ from retrieval import extractive
 from retrieval.errors import LLMError, ReadoutError
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget
-from retrieval.questions import truecase
+from retrieval.questions import as_written
 from retrieval.settings import RetrievalSettings
 from retrieval.verify import MENTION, Embed, Verified, terms, verify
 
@@ -118,10 +118,9 @@ class AnswerService:
             )
         began = time.perf_counter()
         query = retrieval_query(question, history)
-        if self._casing is not None:
-            # "what did the us readout omit?" is read as typed with its capitals: sides,
-            # speakers and names are told by them.
-            query = truecase(query, self._casing())
+        # "what did the us readout omit" is read as if typed "What did the US readout omit?":
+        # sides, speakers and parts are told by capitals and question marks.
+        query = as_written(query, self._casing() if self._casing is not None else {})
         passages = list(self._retrieve(query, filters))
         retrieved = time.perf_counter()
         embed = memoised(self._embed)

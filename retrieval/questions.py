@@ -112,6 +112,27 @@ def truecase(question: str, casing: Mapping[str, str]) -> str:
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), restored)
 
 
+_CURLY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+
+
+def as_written(question: str, casing: Mapping[str, str]) -> str:
+    """Return a question as an edited text writes it: straight quotes, its "?", its capitals.
+
+    Phones type "Japan’s", Discord users leave off the question mark and the capitals; the
+    readers of a question (its parts, sides, speakers) are written for the edited form.
+    """
+    text = question.translate(_CURLY).strip()
+    # Only a question with no "?" at all gets one: "…? like what regiment" is an afterthought.
+    if (
+        "?" not in text
+        and text[-1:] not in (".", "!")
+        and (ASKING.search(text) or _WH_WORD.search(text))
+    ):
+        text += "?"
+    return truecase(text, casing)
+
+
 # A word is restored to a capitalised form when that is how the corpus nearly always writes it
 # inside a sentence (where a capital is not the sentence's): "Japan", "US", not "Minister".
 CASING_MIN_COUNT = 2

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from retrieval.embeddings import Embedder
 from retrieval.keyword import KeywordIndex
 from retrieval.models import Passage
-from retrieval.questions import question_parts, truecase
+from retrieval.questions import as_written, question_parts
 from retrieval.settings import SearchMode
 from retrieval.store import Filters, Store
 from retrieval.text import DURATION, names_past_opening, words
@@ -133,7 +133,7 @@ class Searcher:
     def retrieve(self, question: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return passages for a question; a comparison is searched once per side."""
         options = options or SearchOptions()
-        question = truecase(question, self.keyword.casing())
+        question = as_written(question, self.keyword.casing())
         plans = plan_queries(question, self.publishers())
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
             # One search; and a publisher the user chose is never swapped for one the

@@ -108,6 +108,9 @@ def test_a_question_typed_in_lower_case_is_read_with_the_corpus_capitals(
     assert "Japanese Ministry of Defense" in answer.text and "Department of War" in answer.text
     assert_exact(indexed, answer)
     assert answer.question == typed  # the user's words are echoed as typed
+    # As a phone types it, with no question mark: the same answer.
+    sloppy = service(indexed).answer("what did the us readout omit that japan’s included")
+    assert sloppy.text == answer.text
 
 
 def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:

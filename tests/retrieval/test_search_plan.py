@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrieval.models import Passage
-from retrieval.questions import corpus_casing, truecase
+from retrieval.questions import as_written, corpus_casing, truecase
 from retrieval.search import (
     DENSE_SECOND_SLOT,
     HEAD_SLOT,
@@ -205,3 +205,14 @@ def test_truecase_restores_a_lower_case_question_only() -> None:
     cased = "What did the defense minister tell marles in Kuala Lumpur?"
     assert truecase(cased, casing) == cased
     assert truecase("what did he say?", {}) == "what did he say?"
+
+
+def test_as_written_gives_a_typed_question_its_quotes_mark_and_capitals() -> None:
+    casing = corpus_casing(CORPUS)
+    typed = "what did the u.s. tell japan’s marles in kuala lumpur"
+    assert as_written(typed, casing) == "What did the U.S. tell Japan's Marles in Kuala Lumpur?"
+    # A search, a statement or a question with its own "?" gains no question mark.
+    assert as_written("Marles SM-3 talks", casing) == "Marles SM-3 talks"
+    assert as_written("Tell me what Marles said.", casing) == "Tell me what Marles said."
+    afterthought = "Which unit did they train with? like what regiment"
+    assert as_written(afterthought, casing) == "Which unit did they train with? Like what regiment"
