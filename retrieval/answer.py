@@ -117,10 +117,12 @@ class AnswerService:
                 f"the question is over {MAX_QUESTION_CHARS} characters; ask something shorter"
             )
         began = time.perf_counter()
-        query = retrieval_query(question, history)
         # "what did the us readout omit" is read as if typed "What did the US readout omit?":
-        # sides, speakers and parts are told by capitals and question marks.
-        query = as_written(query, self._casing() if self._casing is not None else {})
+        # sides, speakers and parts are told by capitals and question marks. Each question of a
+        # thread is read so on its own: a cased first one leaves a lower-case follow-up as typed.
+        casing = self._casing() if self._casing is not None else {}
+        written = [(as_written(q, casing), a) for q, a in history]
+        query = retrieval_query(as_written(question, casing), written)
         passages = list(self._retrieve(query, filters))
         retrieved = time.perf_counter()
         embed = memoised(self._embed)

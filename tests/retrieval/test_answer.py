@@ -280,6 +280,21 @@ def test_follow_up_uses_history_for_search_and_context_never_as_a_source(
     assert "quit the alliance" not in answer.text and "missiles" in answer.text
 
 
+def test_each_question_of_a_thread_is_read_as_written(zhang_passages: list[Passage], embed) -> None:
+    queries: list[tuple[str, Any]] = []
+    casing = {"zhang": "Zhang", "junshe": "Junshe", "us": "US"}
+    svc = AnswerService(
+        fixed(zhang_passages, queries), embed, None, settings(), casing=lambda: casing
+    )
+    history = [("What did Zhang Junshe tell the Global Times?", "…")]
+    answer = svc.answer("and what did he say about us support", history=history)
+    # The cased first question leaves the typed follow-up lower case unless it is read alone.
+    assert queries[0][0] == (
+        "What did Zhang Junshe tell the Global Times? And what did he say about US support?"
+    )
+    assert answer.question == "and what did he say about us support"
+
+
 def test_questions_that_cannot_be_asked(embed) -> None:
     svc = AnswerService(fixed([]), embed, None, settings())
     with pytest.raises(ReadoutError, match="empty"):
