@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from retrieval.errors import ReadoutError
+from retrieval.evaluation import TYPED_STYLES
 from retrieval.runtime import Runtime
 from retrieval.search import SearchOptions
 from retrieval.settings import RetrievalSettings
@@ -169,6 +170,12 @@ def add_answer_parsers(subparsers: Any) -> None:
     ev.add_argument("--json", action="store_true", help="print the full results as JSON")
     ev.add_argument("--llm", choices=["extractive", "local", "openai", "ollama"], default=None)
     ev.add_argument("--modes", default="dense,bm25,hybrid", help="retrieval modes to compare")
+    ev.add_argument(
+        "--typed",
+        choices=TYPED_STYLES,
+        default="as-written",
+        help="ask each question as typed in chat: lower case, no '?', curly ’ or all three",
+    )
     ev.set_defaults(func=eval_command)
 
 
@@ -240,9 +247,10 @@ def ask_command(args: argparse.Namespace, settings: RetrievalSettings | None = N
 
 def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = None) -> int:
     """Run ``readout eval``."""
+    from dataclasses import replace
     from pathlib import Path
 
-    from retrieval.evaluation import evaluate, gold_problems, load_questions
+    from retrieval.evaluation import evaluate, gold_problems, load_questions, retyped
 
     settings = _with_llm(settings or RetrievalSettings(), args.llm)
     problems: list[str] = []
@@ -253,8 +261,15 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     if not questions:
         why = f" ({problems[0]})" if problems else ""
         return _fail("eval", ReadoutError(f"{args.file} holds no usable question{why}"))
+    typed = getattr(args, "typed", "as-written")
+    questions = [replace(q, question=retyped(q.question, typed)) for q in questions]
     base = Runtime(settings)
-    results: dict[str, Any] = {"llm": settings.llm, "questions": len(questions), "modes": {}}
+    results: dict[str, Any] = {
+        "llm": settings.llm,
+        "typed": typed,
+        "questions": len(questions),
+        "modes": {},
+    }
     try:
         problems += gold_problems(questions, _gold_articles(base, questions))
         for problem in problems:
@@ -292,7 +307,7 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
         "latency_p95",
         "errors",
     ]
-    table = Table(title=f"{len(questions)} questions, llm={settings.llm}")
+    table = Table(title=f"{len(questions)} questions, llm={settings.llm}, typed {typed}")
     table.add_column("metric")
     for mode in results["modes"]:
         table.add_column(mode, justify="right")

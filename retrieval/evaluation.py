@@ -41,6 +41,27 @@ class Question:
         return self.type != "unanswerable"
 
 
+# How people type a question in chat, to measure how much the answers depend on tidy typing.
+TYPED_STYLES = ("as-written", "lower", "no-mark", "curly", "phone")
+
+
+def retyped(question: str, style: str) -> str:
+    """Return ``question`` as typed in ``style`` ("as-written" leaves it alone).
+
+    "lower" is all lower case, "no-mark" drops the final "?", "curly" types ’ for ', and
+    "phone" does all three, as a quick message on a phone does.
+    """
+    if style not in TYPED_STYLES:
+        raise ValueError(f"unknown typing style {style!r}; one of {', '.join(TYPED_STYLES)}")
+    if style in ("lower", "phone"):
+        question = question.lower()
+    if style in ("curly", "phone"):
+        question = question.replace("'", "’")
+    if style in ("no-mark", "phone"):
+        question = question.rstrip().removesuffix("?").rstrip()
+    return question
+
+
 def load_questions(path: Path, problems: list[str] | None = None) -> list[Question]:
     """Read a JSONL question set; a malformed line raises, or is skipped and told in ``problems``.
 

@@ -99,6 +99,13 @@ def test_ingest_sources_search_ask_json(tmp_path: Path) -> None:
         assert overall["recall@5"] == 0.5, mode  # z1's quote found; z3's is in no article
         assert overall["abstention_recall"] == 1.0, mode
         assert {f["id"] for f in report["modes"][mode]["failures"]} <= {"z1", "z3"}
+    # The same set as typed on a phone: lower case, no "?", curly apostrophes.
+    phone = run(data, "eval", str(questions), "--json", "--modes", "bm25", "--typed", "phone")
+    assert phone.returncode == 0, phone.stderr
+    typed = json.loads(phone.stdout)
+    assert typed["typed"] == "phone" and report["typed"] == "as-written"
+    assert typed["modes"]["bm25"]["overall"]["recall@5"] == 0.5
+    assert typed["modes"]["bm25"]["overall"]["abstention_recall"] == 1.0
     empty = tmp_path / "empty.jsonl"
     empty.write_text("not json\n", "utf-8")
     nothing = run(data, "eval", str(empty))

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import LLMError, ReadoutError
-from retrieval.evaluation import evaluate, gold_problems, load_questions, matches_gold
+from retrieval.evaluation import (
+    evaluate,
+    gold_problems,
+    load_questions,
+    matches_gold,
+    retyped,
+)
 from retrieval.models import Answer, Citation, Passage
 
 RADAR = "Chinese aircraft aimed radar at Self-Defense Force aircraft on Dec. 6."
@@ -196,3 +202,14 @@ def test_a_gold_quote_no_indexed_article_holds_is_reported(tmp_path: Path) -> No
     assert len(problems) == 2
     assert problems[0].startswith("q2: gold quote 'held each year") and "'a.md'" in problems[0]
     assert problems[1] == "q5: gold file 'b.md' is not in the index"
+
+
+def test_a_question_is_retyped_as_chat_users_type() -> None:
+    asked = "What did Japan's MoD say?"
+    assert retyped(asked, "as-written") == asked
+    assert retyped(asked, "lower") == "what did japan's mod say?"
+    assert retyped(asked, "no-mark") == "What did Japan's MoD say"
+    assert retyped(asked, "curly") == "What did Japan’s MoD say?"
+    assert retyped(asked, "phone") == "what did japan’s mod say"
+    with pytest.raises(ValueError, match="unknown typing style"):
+        retyped(asked, "shouting")
