@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from retrieval.embeddings import Embedder
+from retrieval.errors import ReadoutError
 from retrieval.keyword import KeywordIndex
 from retrieval.models import Passage
 from retrieval.questions import as_written, question_parts
@@ -122,6 +123,16 @@ class Searcher:
             p.score = totals[p.chunk_id]
         return ranked[:k]
 
+    def _resolved(self, options: SearchOptions) -> SearchOptions:
+        """Return ``options`` with its publisher filter spelt as the index spells it."""
+        filters = options.filters
+        if filters is None or not filters.publisher:
+            return options
+        publisher = resolve_publisher(filters.publisher, self.publishers())
+        if publisher == filters.publisher:
+            return options
+        return replace(options, filters=replace(filters, publisher=publisher))
+
     def publishers(self) -> list[str]:
         """Return the publishers in the index (cached per index generation)."""
         generation = self.store.generation
@@ -132,7 +143,7 @@ class Searcher:
 
     def retrieve(self, question: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return passages for a question; a comparison is searched once per side."""
-        options = options or SearchOptions()
+        options = self._resolved(options or SearchOptions())
         question = as_written(question, self.keyword.casing())
         plans = plan_queries(question, self.publishers())
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
@@ -231,7 +242,7 @@ class Searcher:
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return up to ``options.k`` diverse passages for ``query``."""
-        options = options or SearchOptions()
+        options = self._resolved(options or SearchOptions())
         depth = max(options.k * 3, CANDIDATES)
         run = {"dense": self.dense, "bm25": self.bm25, "hybrid": self.hybrid}[options.mode]
         ranked = run(query, depth, options.filters)
@@ -400,6 +411,39 @@ def publisher_names(publisher: str) -> tuple[str, ...]:
         ]
         names += distinctive[:1]
     return tuple(n for n in dict.fromkeys(names) if len(n) >= 2)
+
+
+def resolve_publisher(name: str, publishers: Sequence[str]) -> str:
+    """Return the indexed publisher a filter means: its exact name, any case, or a name of it.
+
+    "global times" is "Global Times" and "Yomiuri" is "The Japan News (Yomiuri Shimbun)". A
+    name no publisher has is an error that lists them: filtering on it would find nothing and
+    read as "the articles don't answer", when the filter was mistyped.
+    """
+    if name in publishers:
+        return name
+    wanted = " ".join(name.split()).casefold()
+    for found in (
+        [p for p in publishers if p.casefold() == wanted],
+        [p for p in publishers if any(n.casefold() == wanted for n in publisher_names(p))],
+        [p for p in publishers if wanted and wanted in p.casefold()],
+    ):
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ReadoutError(
+                f"publisher {name!r} could be any of {_listed(found)}; give one in full"
+            )
+    raise ReadoutError(
+        f"no ingested article is from publisher {name!r}; the publishers are "
+        f"{_listed(publishers) if publishers else 'none yet (nothing is ingested)'}"
+    )
+
+
+def _listed(names: Sequence[str], most: int = 12) -> str:
+    """Return names quoted and joined, with how many more past ``most``."""
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def mentioned_publishers(question: str, publishers: list[str]) -> list[str]:

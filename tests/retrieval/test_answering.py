@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from retrieval.errors import LLMError
+from retrieval.errors import LLMError, ReadoutError
 from retrieval.keyword import KeywordIndex
 from retrieval.runtime import Runtime
 from retrieval.search import SearchOptions
@@ -111,6 +111,18 @@ def test_a_question_typed_in_lower_case_is_read_with_the_corpus_capitals(
     # As a phone types it, with no question mark: the same answer.
     sloppy = service(indexed).answer("what did the us readout omit that japan’s included")
     assert sloppy.text == answer.text
+
+
+def test_a_publisher_filter_typed_loosely_finds_that_publisher_or_says_why_not(
+    indexed: Runtime,
+) -> None:
+    asked = "What did Lin Jian call on Tokyo to do?"
+    loose = service(indexed).answer(asked, Filters(publisher="global times"))
+    assert not loose.abstained and {p.publisher for p in loose.passages} == {"Global Times"}
+    with pytest.raises(
+        ReadoutError, match=r"no ingested article is from publisher 'Reuters'.*Focus"
+    ):
+        service(indexed).answer(ZHANG, Filters(publisher="Reuters"))
 
 
 def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from retrieval.errors import ReadoutError
 from retrieval.models import Passage
 from retrieval.questions import as_written, corpus_casing, truecase
 from retrieval.search import (
@@ -16,6 +19,7 @@ from retrieval.search import (
     mentioned_publishers,
     plan_queries,
     reserve,
+    resolve_publisher,
 )
 from retrieval.store import Filters
 from retrieval.text import names_past_opening
@@ -216,3 +220,17 @@ def test_as_written_gives_a_typed_question_its_quotes_mark_and_capitals() -> Non
     assert as_written("Tell me what Marles said.", casing) == "Tell me what Marles said."
     afterthought = "Which unit did they train with? like what regiment"
     assert as_written(afterthought, casing) == "Which unit did they train with? Like what regiment"
+
+
+def test_a_publisher_filter_is_read_as_the_index_spells_it() -> None:
+    assert resolve_publisher("Global Times", PUBLISHERS) == "Global Times"
+    assert resolve_publisher("global  times", PUBLISHERS) == "Global Times"
+    assert resolve_publisher("yomiuri", PUBLISHERS) == "The Japan News (Yomiuri Shimbun)"
+    assert resolve_publisher("Financial Times", PUBLISHERS).startswith("Report.az")
+    assert resolve_publisher("vienna", PUBLISHERS) == "Voice of Vienna"  # part of the name
+    with pytest.raises(ReadoutError, match=r"'times' could be any of 'Global Times', 'Report"):
+        resolve_publisher("times", PUBLISHERS)
+    with pytest.raises(ReadoutError, match=r"no ingested article is from publisher 'Reuters'"):
+        resolve_publisher("Reuters", PUBLISHERS)
+    with pytest.raises(ReadoutError, match="none yet"):
+        resolve_publisher("Reuters", [])
