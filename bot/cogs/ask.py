@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import formatting as fmt
+from bot.cogs.library import publisher_choices
 from bot.errors import describe
 from bot.services import Ticket
 from retrieval.errors import ReadoutError
@@ -150,6 +151,7 @@ class AskCog(commands.Cog):
         before="Only articles published on or before this date (YYYY-MM-DD)",
         private="Only you see the answer (no thread)",
     )
+    @app_commands.autocomplete(publisher=publisher_choices)
     async def ask(
         self,
         interaction: discord.Interaction,

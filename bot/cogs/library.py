@@ -10,12 +10,29 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import formatting as fmt
+from retrieval.search import resolve_publisher
 from retrieval.store import ArticleRecord, Filters
 
 if TYPE_CHECKING:
     from bot.client import ReadoutBot
 
 SOURCES_PER_PAGE = 10
+
+
+async def publisher_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Suggest the indexed publishers whose name holds what was typed."""
+    client: ReadoutBot = interaction.client  # type: ignore[assignment]
+    publishers = await asyncio.to_thread(client.services.runtime.searcher.publishers)
+    needle = current.casefold().strip()
+    # A name over Discord's 100-character cap is clipped; the filter still finds it by its
+    # start, as it finds "yomiuri" typed by hand.
+    return [
+        app_commands.Choice(name=fmt.clip(p, 100), value=p[:100])
+        for p in publishers
+        if needle in p.casefold()
+    ][:25]
 
 
 class Pager(discord.ui.View):
@@ -84,6 +101,7 @@ class LibraryCog(commands.Cog):
 
     @app_commands.command(name="search")
     @app_commands.describe(query="Words or a question", publisher="Only this publisher")
+    @app_commands.autocomplete(publisher=publisher_choices)
     async def search(
         self,
         interaction: discord.Interaction,
@@ -100,12 +118,17 @@ class LibraryCog(commands.Cog):
 
     @app_commands.command(name="sources")
     @app_commands.describe(publisher="Only this publisher")
+    @app_commands.autocomplete(publisher=publisher_choices)
     async def sources(self, interaction: discord.Interaction, publisher: str | None = None) -> None:
         """List the ingested articles, newest first."""
         await interaction.response.defer(thinking=True, ephemeral=True)
         records = await self._records()
         if publisher:
-            records = [r for r in records if r.publisher.lower() == publisher.lower()]
+            # "yomiuri" lists The Japan News (Yomiuri Shimbun); a name of no publisher is an
+            # error naming those there are.
+            searcher = self.bot.services.runtime.searcher
+            publisher = resolve_publisher(publisher, await asyncio.to_thread(searcher.publishers))
+            records = [r for r in records if r.publisher == publisher]
         pages = _source_pages(records, "Sources" + (f" from {publisher}" if publisher else ""))
         view = Pager(pages, interaction.user.id)
         if len(pages) > 1:

@@ -148,6 +148,23 @@ async def test_source_autocomplete_and_lookup(fake: FakeDiscord, bot: ReadoutBot
     assert "Honolulu" in text and "Yomiuri" in text and "[0:" in text
 
 
+async def test_publishers_are_suggested_and_read_as_typed(
+    fake: FakeDiscord, bot: ReadoutBot
+) -> None:
+    choices = await fake.autocomplete(
+        "ask", {"question": "who met Paparo?", "publisher": "yomi"}, "publisher"
+    )
+    assert [c["value"] for c in choices] == ["The Japan News (Yomiuri Shimbun)"]
+    handle = await fake.send_slash("sources", {"publisher": "yomiuri"})
+    (listed,) = await handle.wait_followups(1, timeout=30)
+    text = _embed_text(listed)
+    assert "Sources from The Japan News (Yomiuri Shimbun)" in text and "Paparo" in text
+    wrong = await fake.send_slash("sources", {"publisher": "Reuters"})
+    (told,) = await wrong.wait_followups(1, timeout=30)
+    told_text = told.get("content", "") + _embed_text(told)
+    assert "no ingested article is from publisher 'Reuters'" in told_text and "Focus" in told_text
+
+
 async def test_sources_are_paged_with_buttons(fake: FakeDiscord, bot: ReadoutBot) -> None:
     handle = await fake.send_slash("sources")
     (first,) = await handle.wait_followups(1, timeout=30)
