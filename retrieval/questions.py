@@ -103,13 +103,40 @@ def truecase(question: str, casing: Mapping[str, str]) -> str:
     if not casing or any(ch.isupper() for ch in question[1:]):
         return question
 
-    def cased(match: re.Match[str]) -> str:
-        word = match.group()
-        stem, possessive = (word[:-2], word[-2:]) if word[-2:] in ("'s", "’s") else (word, "")
-        return casing.get(stem.lower(), stem) + possessive
-
-    restored = CASED_WORD.sub(cased, question)
+    found = list(CASED_WORD.finditer(question))
+    stems = [_possessive(m.group()) for m in found]
+    forms = [_cased(stem, casing) + mark for stem, mark in stems]
+    # A name of several words is restored whole: "global times" is "Global Times", though
+    # "global" alone is written lower case. Longest first; words are one space apart.
+    for size in range(PHRASE_WORDS, 1, -1):
+        for i in range(len(found) - size + 1):
+            window = range(i, i + size)
+            apart = all(question[found[j].end() : found[j + 1].start()] == " " for j in window[:-1])
+            phrase = casing.get(" ".join(stems[j][0] for j in window).lower()) if apart else None
+            if phrase and len(phrase.split(" ")) == size:
+                for j, word in zip(window, phrase.split(" "), strict=True):
+                    forms[j] = word + stems[j][1]
+    pieces, at = [], 0
+    for match, form in zip(found, forms, strict=True):
+        pieces += [question[at : match.start()], form]
+        at = match.end()
+    restored = "".join(pieces) + question[at:]
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), restored)
+
+
+PHRASE_WORDS = 4  # the longest name restored whole
+
+
+def _cased(word: str, casing: Mapping[str, str]) -> str:
+    """Return a word as the corpus writes it; "ft-based" is "FT-based" by its parts."""
+    if word.lower() in casing or "-" not in word:
+        return casing.get(word.lower(), word)
+    return "-".join(casing.get(part.lower(), part) for part in word.split("-"))
+
+
+def _possessive(word: str) -> tuple[str, str]:
+    """Split a word from its possessive: "Japan's" → ("Japan", "'s")."""
+    return (word[:-2], word[-2:]) if word[-2:] in ("'s", "’s") else (word, "")
 
 
 _CURLY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
@@ -150,9 +177,7 @@ def corpus_casing(texts: Iterable[str]) -> dict[str, str]:
             before = text[at] if at >= 0 else ""
             if not before or before in ".!?\"“‘'\n:#*-—–(|[":
                 continue  # a sentence's, heading's or quote's first word has its capital anyway
-            word = match.group()
-            if word[-2:] in ("'s", "’s"):
-                word = word[:-2]
+            word = _possessive(match.group())[0]
             forms[word.lower()][word] += 1
     casing: dict[str, str] = {}
     for lower, counts in forms.items():

@@ -150,7 +150,7 @@ class Runtime:
             self.settings,
             corpus_stats=self.corpus_stats,
             rarity=self.keyword.rarity,
-            casing=self.keyword.casing,
+            casing=self.searcher.casing,
         )
 
     def warm_up(self) -> None:

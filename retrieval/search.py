@@ -67,6 +67,7 @@ class Searcher:
         self.embedder = embedder
         self.keyword = keyword
         self._publishers: tuple[int, list[str]] | None = None
+        self._casing: tuple[int, dict[str, str]] | None = None
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the ``k`` passages closest in embedding space."""
@@ -133,6 +134,21 @@ class Searcher:
             return options
         return replace(options, filters=replace(filters, publisher=publisher))
 
+    def casing(self) -> dict[str, str]:
+        """Return how the corpus capitalises its words, and the publishers' names whole."""
+        generation = self.store.generation
+        if self._casing is not None and self._casing[0] == generation:
+            return self._casing[1]
+        casing = dict(self.keyword.casing())
+        for publisher in self.publishers():
+            for name in publisher_names(publisher):
+                # "global times", "ft", "korea joongang daily"; a one-word name that is also a
+                # word ("Focus") is left to the corpus's own casing.
+                if " " in name or name.isupper():
+                    casing.setdefault(name.lower(), name)
+        self._casing = (generation, casing)
+        return casing
+
     def publishers(self) -> list[str]:
         """Return the publishers in the index (cached per index generation)."""
         generation = self.store.generation
@@ -144,7 +160,7 @@ class Searcher:
     def retrieve(self, question: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return passages for a question; a comparison is searched once per side."""
         options = self._resolved(options or SearchOptions())
-        question = as_written(question, self.keyword.casing())
+        question = as_written(question, self.casing())
         plans = plan_queries(question, self.publishers())
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
             # One search; and a publisher the user chose is never swapped for one the

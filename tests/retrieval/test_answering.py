@@ -101,6 +101,10 @@ def test_a_question_typed_in_lower_case_is_read_with_the_corpus_capitals(
     casing = indexed.keyword.casing()
     assert casing["japan"] == "Japan" and casing["us"] == "US"
     assert "readout" not in casing and "minister" not in casing  # written lower case too
+    # Publishers are known by their names whole, which the corpus alone may not capitalise.
+    names = indexed.searcher.casing()
+    assert names["global times"] == "Global Times" and names["ft"] == "FT"
+    assert "focus" not in names  # the publisher "Focus" is also a word
     # The same map from the index loaded from its on-disk cache.
     assert KeywordIndex(indexed.store, indexed.keyword.cache_dir).casing() == casing
     # The US and Japan are the compared sides: both readouts are in the answer.

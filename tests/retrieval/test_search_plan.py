@@ -234,3 +234,13 @@ def test_a_publisher_filter_is_read_as_the_index_spells_it() -> None:
         resolve_publisher("Reuters", PUBLISHERS)
     with pytest.raises(ReadoutError, match="none yet"):
         resolve_publisher("Reuters", [])
+
+
+def test_a_name_of_several_words_is_restored_whole() -> None:
+    casing = {"global times": "Global Times", "ft": "FT", "japan": "Japan", "times": "Times"}
+    assert (
+        truecase("how do the ft-based report and the global times describe japan?", casing)
+        == "How do the FT-based report and the Global Times describe Japan?"
+    )
+    # Only words one space apart make the name: "global, times" are two words.
+    assert truecase("is it global, times said?", casing) == "Is it global, Times said?"
