@@ -31,6 +31,7 @@ from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget
 from retrieval.questions import as_written
 from retrieval.settings import RetrievalSettings
+from retrieval.store import Filters
 from retrieval.verify import MENTION, Embed, Verified, terms, verify
 
 if TYPE_CHECKING:
@@ -228,7 +229,9 @@ class AnswerService:
         lines = ["The ingested articles don't answer this question."]
         searched = self._searched(passages)
         if filters is not None:
-            searched += " (with your filters applied)"
+            # Which filters, as asked: "Focus only" is why a corpus-wide answer was not found.
+            said = filters.describe() if isinstance(filters, Filters) else ""
+            searched += f" (only {said})" if said else " (with your filters applied)"
         lines.append(searched + ".")
         closest = _closest(passages)
         if closest:

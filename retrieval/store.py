@@ -81,6 +81,18 @@ class Filters:
     before: str | None = None  # ISO date, inclusive (the whole day)
     article_id: str | None = None
 
+    def describe(self) -> str:
+        """Return the filters in words: "publisher 'Focus', published on or after 2026-01-01"."""
+        said = [f"publisher {self.publisher!r}"] if self.publisher else []
+        said += [f"article {self.article_id!r}"] if self.article_id else []
+        if self.after and self.before:
+            said.append(f"published {self.after} to {self.before}")
+        elif self.after:
+            said.append(f"published on or after {self.after}")
+        elif self.before:
+            said.append(f"published on or before {self.before}")
+        return ", ".join(said)
+
     def where(self) -> dict[str, Any] | None:
         """Return the equivalent Chroma ``where`` clause, or None for no filter."""
         clauses: list[dict[str, Any]] = []

@@ -42,6 +42,7 @@ from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
 from retrieval.questions import asking_sentence, question_parts
 from retrieval.settings import RetrievalSettings
+from retrieval.store import Filters
 from retrieval.verify import terms
 from tests.retrieval.conftest import CORPUS_STATS, Recorder, Sample
 
@@ -152,6 +153,18 @@ def test_abstention_without_corpus_stats_describes_the_passages(
     text = service_.answer(EMBASSY_Q, object()).text
     assert "the 4 closest passages come from 4 articles" in text
     assert "2026-01-09 to 2026-01-16" in text and "with your filters applied" in text
+
+
+def test_abstention_says_which_filters_it_searched_under(
+    embassy_passages: list[Passage], embed
+) -> None:
+    service_ = AnswerService(fixed(embassy_passages), embed, None, settings())
+    only = Filters(publisher="Focus", after="2026-01-01")
+    text = service_.answer(EMBASSY_Q, only).text
+    assert "(only publisher 'Focus', published on or after 2026-01-01)" in text
+    window = Filters(after="2026-01-01", before="2026-01-31").describe()
+    assert window == "published 2026-01-01 to 2026-01-31"
+    assert Filters(before="2026-01-31").describe() == "published on or before 2026-01-31"
 
 
 def test_nothing_retrieved_abstains(embed) -> None:
