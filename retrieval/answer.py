@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -96,7 +96,7 @@ class AnswerService:
         *,
         corpus_stats: CorpusStats | None = None,
         rarity: extractive.Rarity | None = None,
-        casing: Callable[[], Mapping[str, str]] | None = None,
+        reader: Callable[[str], str] | None = None,
     ) -> None:
         self._retrieve = retrieve
         self._embed = embed
@@ -104,7 +104,8 @@ class AnswerService:
         self._settings = settings or RetrievalSettings(_env_file=None)
         self._corpus_stats = corpus_stats
         self._rarity = rarity
-        self._casing = casing
+        # How a question is read before anything else (capitals, "?", names' spelling).
+        self._read = reader or (lambda q: as_written(q, {}))
 
     def answer(
         self, question: str, filters: object | None = None, *, history: History = ()
@@ -121,9 +122,8 @@ class AnswerService:
         # "what did the us readout omit" is read as if typed "What did the US readout omit?":
         # sides, speakers and parts are told by capitals and question marks. Each question of a
         # thread is read so on its own: a cased first one leaves a lower-case follow-up as typed.
-        casing = self._casing() if self._casing is not None else {}
-        written = [(as_written(q, casing), a) for q, a in history]
-        query = retrieval_query(as_written(question, casing), written)
+        written = [(self._read(q), a) for q, a in history]
+        query = retrieval_query(self._read(question), written)
         passages = list(self._retrieve(query, filters))
         retrieved = time.perf_counter()
         embed = memoised(self._embed)

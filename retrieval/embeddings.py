@@ -14,6 +14,7 @@ tests/retrieval/test_embeddings_onnx.py):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -435,6 +436,22 @@ class Embedder:
             batch_size=settings.embedding_batch_size,
             backend=settings.embedding_backend,
         )
+
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """Return the whole words of the model's vocabulary (a WordPiece vocab.txt), if any.
+
+        Used as a word list: "marbles" (via "marble") is English, "koiuzmi" is not. Empty when
+        the model has no such file, and nothing is then taken for a misspelling.
+        """
+        try:
+            model_dir = Path(resolve_model_path(self.name))
+            modules = json.loads((model_dir / "modules.json").read_text("utf-8"))
+            vocab = model_dir / modules[0].get("path", "") / "vocab.txt"
+            lines = vocab.read_text("utf-8").split()
+        except (OSError, ValueError, IndexError, AttributeError, ConfigError):
+            return frozenset()
+        return frozenset(w for w in lines if w.isalpha() and w.islower())
 
     def warm_up(self) -> None:
         """Load the model now instead of on the first call."""

@@ -218,6 +218,15 @@ class KeywordIndex:
             if float(s) > 0
         ]
 
+    def knows(self, word: str) -> bool:
+        """Return True when some chunk holds ``word`` (stemmed as the index stems it)."""
+        if self._loaded is None:
+            self.refresh()
+        loaded = self._loaded
+        if loaded is None or loaded.retriever is None:
+            return False
+        return self._stem.stemWord(word.lower()) in loaded.retriever.vocab_dict
+
     def casing(self) -> dict[str, str]:
         """Return lower-cased word → the capitalised form the corpus nearly always writes."""
         if self._loaded is None:

@@ -6,9 +6,10 @@ Shared by retrieval (a question of several parts is searched for context, see
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from retrieval.verify import terms
 
@@ -143,13 +144,18 @@ _CURLY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 _WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 
 
-def as_written(question: str, casing: Mapping[str, str]) -> str:
+def as_written(
+    question: str, casing: Mapping[str, str], known: Callable[[str], bool] | None = None
+) -> str:
     """Return a question as an edited text writes it: straight quotes, its "?", its capitals.
 
     Phones type "Japan’s", Discord users leave off the question mark and the capitals; the
-    readers of a question (its parts, sides, speakers) are written for the edited form.
+    readers of a question (its parts, sides, speakers) are written for the edited form. With
+    ``known`` (is a word in the corpus?), a misspelt name is spelt as the corpus spells it.
     """
     text = question.translate(_CURLY).strip()
+    if known is not None:
+        text = respelled(text, casing, known)
     # Only a question with no "?" at all gets one: "…? like what regiment" is an afterthought.
     if (
         "?" not in text
@@ -158,6 +164,57 @@ def as_written(question: str, casing: Mapping[str, str]) -> str:
     ):
         text += "?"
     return truecase(text, casing)
+
+
+# A word no article uses, this close to a name the corpus capitalises, is taken for that name:
+# one letter wrong, missing, extra or two swapped ("Koiuzmi", "Hegeth"); two in a long one.
+RESPELL_MIN_LETTERS = 5
+RESPELL_LONG = 8
+
+
+def respelled(question: str, casing: Mapping[str, str], known: Callable[[str], bool]) -> str:
+    """Return ``question`` with each unknown word that is one slip from a corpus name respelt.
+
+    "What did Koiuzmi say?" finds nothing by its keyword and reads as no one the articles
+    quote; "Koizumi" does. The word keeps the writer's case ("koiuzmi" → "koizumi"), so a
+    lower-case question is still restored whole. Only a word no article uses is respelt, and
+    only to a name it is nearer than to any other.
+    """
+    names = [n for n in casing if n.isalpha() and len(n) >= RESPELL_MIN_LETTERS]
+
+    def fixed(match: re.Match[str]) -> str:
+        word, mark = _possessive(match.group())
+        lower = word.lower()
+        if not word.isalpha() or len(word) < RESPELL_MIN_LETTERS or lower in casing:
+            return match.group()
+        if known(lower):
+            return match.group()
+        most = 2 if len(word) >= RESPELL_LONG else 1
+        near = sorted(
+            (d, n)
+            for n in difflib.get_close_matches(lower, names, n=5, cutoff=0.6)
+            if (d := _slips(lower, n)) <= most
+        )
+        if not near or (len(near) > 1 and near[1][0] == near[0][0]):
+            return match.group()  # nothing near, or two names as near: leave it as typed
+        name = casing[near[0][1]]
+        return (name.lower() if word.islower() else name) + mark
+
+    return CASED_WORD.sub(fixed, question)
+
+
+def _slips(a: str, b: str) -> int:
+    """Return the optimal-string-alignment distance: edits, counting a swap of two as one."""
+    row2: list[int] = []
+    row1 = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        row = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            row[j] = min(row1[j] + 1, row[j - 1] + 1, row1[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                row[j] = min(row[j], row2[j - 2] + 1)
+        row2, row1 = row1, row
+    return row1[len(b)]
 
 
 # A word is restored to a capitalised form when that is how the corpus nearly always writes it

@@ -150,7 +150,7 @@ class Runtime:
             self.settings,
             corpus_stats=self.corpus_stats,
             rarity=self.keyword.rarity,
-            casing=self.searcher.casing,
+            reader=self.searcher.read,
         )
 
     def warm_up(self) -> None:

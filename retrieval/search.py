@@ -134,6 +134,23 @@ class Searcher:
             return options
         return replace(options, filters=replace(filters, publisher=publisher))
 
+    def read(self, question: str) -> str:
+        """Return the question as an edited text writes it, names spelt as the corpus does."""
+        english = self.embedder.words
+        if not english:
+            return as_written(question, self.casing())
+        return as_written(question, self.casing(), lambda w: self.knows(w, english))
+
+    def knows(self, word: str, english: frozenset[str]) -> bool:
+        """Return True when ``word`` is one the corpus uses or an English word ("marbles")."""
+        if self.keyword.knows(word):
+            return True
+        # The word list holds stems and whole words: "marbles" is "marble", "stances" "stance".
+        return any(
+            word.removesuffix(end) in english or word.removesuffix(end) + "e" in english
+            for end in ("", "s", "es", "ed", "ing", "ly", "er", "est")
+        )
+
     def casing(self) -> dict[str, str]:
         """Return how the corpus capitalises its words, and the publishers' names whole."""
         generation = self.store.generation
@@ -160,7 +177,7 @@ class Searcher:
     def retrieve(self, question: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return passages for a question; a comparison is searched once per side."""
         options = self._resolved(options or SearchOptions())
-        question = as_written(question, self.casing())
+        question = self.read(question)
         plans = plan_queries(question, self.publishers())
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
             # One search; and a publisher the user chose is never swapped for one the

@@ -48,7 +48,7 @@ def service(runtime: Runtime, model: Any = None, timeout: float = 30.0) -> Answe
         settings,
         corpus_stats=runtime.corpus_stats,
         rarity=runtime.keyword.rarity,
-        casing=runtime.keyword.casing,
+        reader=runtime.searcher.read,
     )
 
 

@@ -40,7 +40,7 @@ from retrieval.kinds import (
 )
 from retrieval.models import Answer, Passage
 from retrieval.prompts import build_messages, char_budget, format_passages
-from retrieval.questions import asking_sentence, question_parts
+from retrieval.questions import as_written, asking_sentence, question_parts
 from retrieval.settings import RetrievalSettings
 from retrieval.store import Filters
 from retrieval.verify import terms
@@ -297,7 +297,11 @@ def test_each_question_of_a_thread_is_read_as_written(zhang_passages: list[Passa
     queries: list[tuple[str, Any]] = []
     casing = {"zhang": "Zhang", "junshe": "Junshe", "us": "US"}
     svc = AnswerService(
-        fixed(zhang_passages, queries), embed, None, settings(), casing=lambda: casing
+        fixed(zhang_passages, queries),
+        embed,
+        None,
+        settings(),
+        reader=lambda q: as_written(q, casing),
     )
     history = [("What did Zhang Junshe tell the Global Times?", "…")]
     answer = svc.answer("and what did he say about us support", history=history)

@@ -129,6 +129,17 @@ def test_a_publisher_filter_typed_loosely_finds_that_publisher_or_says_why_not(
         service(indexed).answer(ZHANG, Filters(publisher="Reuters"))
 
 
+def test_a_misspelt_name_is_read_as_the_corpus_spells_it(indexed: Runtime) -> None:
+    words = indexed.embedder.words
+    assert "marble" in words and "koizumi" not in words  # the model's vocabulary as a word list
+    assert indexed.searcher.read("what did hegeth tell koiuzmi about the marbles") == (
+        "What did Hegseth tell Koizumi about the marbles?"
+    )
+    typed = service(indexed).answer("What did Koizumi thank Adm. Papaor for?")
+    right = service(indexed).answer("What did Koizumi thank Adm. Paparo for?")
+    assert not typed.abstained and typed.text == right.text
+
+
 def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
     only_focus = indexed.searcher.search(
         "Koizumi Hegseth missile production",

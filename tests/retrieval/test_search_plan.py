@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.errors import ReadoutError
 from retrieval.models import Passage
-from retrieval.questions import as_written, corpus_casing, truecase
+from retrieval.questions import _slips, as_written, corpus_casing, respelled, truecase
 from retrieval.search import (
     DENSE_SECOND_SLOT,
     HEAD_SLOT,
@@ -244,3 +244,30 @@ def test_a_name_of_several_words_is_restored_whole() -> None:
     )
     # Only words one space apart make the name: "global, times" are two words.
     assert truecase("is it global, times said?", casing) == "Is it global, Times said?"
+
+
+def test_a_name_one_slip_away_is_spelt_as_the_corpus_spells_it() -> None:
+    assert [_slips("koiuzmi", "koizumi"), _slips("hegeth", "hegseth"), _slips("ab", "ab")] == [
+        1,
+        1,
+        0,
+    ]
+    assert _slips("paparro", "paparo") == 1 and _slips("marles", "miles") == 2
+    casing = {"koizumi": "Koizumi", "hegseth": "Hegseth", "marles": "Marles", "mogami": "Mogami"}
+    english = {"what", "did", "say", "about", "the", "marbles", "tell"}
+    known = english.__contains__
+    assert (
+        respelled("What did Koiuzmi say about the marbles?", casing, known)
+        == "What did Koizumi say about the marbles?"  # "marbles" is a word, not "Marles"
+    )
+    # The writer's case is kept, so a lower-case question is still restored whole after.
+    assert respelled("what did hegeth tell marls", casing, known) == "what did hegseth tell marles"
+    assert (
+        as_written("what did hegeth tell marls", casing, known) == "What did Hegseth tell Marles?"
+    )
+    # Too short, too far, or as near to two names: left as typed.
+    assert respelled("Did Marl or Kozumix or Mogamo say?", casing, known) == (
+        "Did Marl or Kozumix or Mogami say?"
+    )
+    near_two = {"marles": "Marles", "martes": "Martes"}
+    assert respelled("What did Marxes say?", near_two, known) == "What did Marxes say?"
