@@ -276,6 +276,7 @@ class Searcher:
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return up to ``options.k`` diverse passages for ``query``."""
         options = self._resolved(options or SearchOptions())
+        query = self.read(query)  # `readout search hegeth` finds Hegseth too
         depth = max(options.k * 3, CANDIDATES)
         run = {"dense": self.dense, "bm25": self.bm25, "hybrid": self.hybrid}[options.mode]
         ranked = run(query, depth, options.filters)

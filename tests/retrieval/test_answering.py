@@ -135,6 +135,9 @@ def test_a_misspelt_name_is_read_as_the_corpus_spells_it(indexed: Runtime) -> No
     assert indexed.searcher.read("what did hegeth tell koiuzmi about the marbles") == (
         "What did Hegseth tell Koizumi about the marbles?"
     )
+    bm25 = SearchOptions(k=3, mode="bm25")
+    found = indexed.searcher.search("hegeth workout", bm25)
+    assert found and found == indexed.searcher.search("Hegseth workout", bm25)
     typed = service(indexed).answer("What did Koizumi thank Adm. Papaor for?")
     right = service(indexed).answer("What did Koizumi thank Adm. Paparo for?")
     assert not typed.abstained and typed.text == right.text
