@@ -182,14 +182,14 @@ class Searcher:
         if len(plans) == 1 or (options.filters is not None and options.filters.publisher):
             # One search; and a publisher the user chose is never swapped for one the
             # question names.
-            return self.with_next_paragraphs(self.search(question, options), question)
+            return self.with_next_paragraphs(self._search(question, options), question)
         rankings = []
         for query, side in plans:
             filters = options.filters
             if side is not None:
                 base = options.filters or Filters()
                 filters = replace(base, publisher=side.publisher)
-            rankings.append(self.search(query, replace(options, filters=filters)))
+            rankings.append(self._search(query, replace(options, filters=filters)))
         if len(plans) == 2 and plans[0][1] is not None and plans[1][1] is None:
             # One publisher's account: its passages first, then the rest of the corpus. The
             # question asked for that account, so the per-article cap does not cut it short
@@ -275,8 +275,11 @@ class Searcher:
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[Passage]:
         """Return up to ``options.k`` diverse passages for ``query``."""
-        options = self._resolved(options or SearchOptions())
-        query = self.read(query)  # `readout search hegeth` finds Hegseth too
+        # `readout search hegeth` finds Hegseth too, and "global times" the publisher.
+        return self._search(self.read(query), self._resolved(options or SearchOptions()))
+
+    def _search(self, query: str, options: SearchOptions) -> list[Passage]:
+        """Search a query already read and filters already resolved (``retrieve``'s plans)."""
         depth = max(options.k * 3, CANDIDATES)
         run = {"dense": self.dense, "bm25": self.bm25, "hybrid": self.hybrid}[options.mode]
         ranked = run(query, depth, options.filters)
