@@ -32,6 +32,7 @@ from retrieval.kinds import (
     count_followers,
     counted_phrase,
     country_key,
+    named_parts,
     nationals,
     side_voiced,
     speaker_named,
@@ -464,7 +465,7 @@ def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str,
     side it is about ("" for none).
     """
     parts = question_parts(question)
-    found = [(p, asking_sentence(p), "") for p in parts] if len(parts) > 1 else []
+    found = [(p, asking_sentence(p), "") for p in named_parts(parts)] if len(parts) > 1 else []
     for option in choice_alternatives(parts[0]):
         # "…: A or B, and on what dates?": each option needs its own dated sentence.
         kind = next((p for p in parts[1:] if ASKS_TIME.search(p) or ASKS_COUNT.search(p)), "")

@@ -925,3 +925,55 @@ def subject_names(sentence: str) -> list[str]:
 
 
 NOT_NAMES = _TITLES | _PLACE_WORDS | _ORG_WORDS | _PERSON_TITLES
+
+
+# "…, and what did he say about the alliance?": a later part's "he" is whom the earlier part is
+# about. "her" before a noun is a possessive ("her deal"), else an object ("back her up").
+_PART_PRONOUN = re.compile(
+    r"\b(?:(?P<subject>he|she)|(?P<possessive>his)|(?P<her>her)(?P<next>\s+[a-z][\w-]*)?)\b",
+    re.IGNORECASE,
+)
+_NOT_NOUNS = STOPWORDS | {"up", "back", "again", "too", "now", "then"}
+# "Who's Paparo?" asks about someone named; "who was that?" and "who did he meet?" ask for
+# someone the question does not name.
+_WHO_IS_NAMED = re.compile(r"^\W*(?i:who)(?:'s|’s|\s+(?:is|was))\s+[A-Z]")
+# "George Glass - who is he?" is about the name before it; "Koizumi met Australia's minister.
+# Who is he?" is about the minister, whom the question does not name.
+_WHO_IS_HE = re.compile(
+    r"^(?P<topic>(?:[A-Z][\w'’.-]*\s*){1,3})\W*(?i:who)\s+(?:is|was)\s+(?:he|she)\b"
+)
+
+
+def named_parts(parts: Sequence[str]) -> list[str]:
+    """Return the parts with a later part's "he"/"his" named as the person an earlier part is about.
+
+    "Who's Paparo again? And what did he say about the alliance?" asks what Paparo said: alone,
+    the second part would take Koizumi's words about the alliance as well as anyone's. A part
+    that names that person already changes nothing; after "who was that?" the "he" is the
+    answer, whom nobody can name yet.
+    """
+    out: list[str] = []
+    person: list[str] = []
+    for part in parts:
+        if person and not any(re.search(rf"\b{re.escape(w)}\b", part) for w in person):
+            name = person[-1]
+
+            def named(match: re.Match[str], name: str = name) -> str:
+                if match.group("subject"):
+                    return name
+                if match.group("possessive"):
+                    return f"{name}'s"
+                following = match.group("next") or ""
+                if following and following.split()[0].lower() not in _NOT_NOUNS:
+                    return f"{name}'s{following}"
+                return f"{name}{following}"
+
+            part = _PART_PRONOUN.sub(named, part, count=1)
+        out.append(part)
+        asking = asking_sentence(part)
+        if ASKS_PERSON.search(asking) and not (
+            _WHO_IS_NAMED.search(asking) or _WHO_IS_HE.search(part)
+        ):
+            break
+        person = person or subject_names(part)
+    return out + list(parts[len(out) :])

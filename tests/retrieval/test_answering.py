@@ -143,6 +143,17 @@ def test_a_misspelt_name_is_read_as_the_corpus_spells_it(indexed: Runtime) -> No
     assert not typed.abstained and typed.text == right.text
 
 
+def test_a_follow_up_parts_he_is_the_person_the_first_part_asked_about(indexed: Runtime) -> None:
+    # Alone, "what did he say about the alliance" took Koizumi's thanks to Paparo for his
+    # support of the alliance: the part asks what Paparo said.
+    answer = service(indexed).answer(
+        "who's Paparo again, the admiral Koizumi saw in Hawaii?"
+        " and what did he say about the alliance?"
+    )
+    assert not answer.abstained
+    assert "Indo-Pacific Command" in answer.text and "most important" in answer.text, answer.text
+
+
 def test_filters_and_comparison_retrieval(indexed: Runtime) -> None:
     only_focus = indexed.searcher.search(
         "Koizumi Hegseth missile production",

@@ -7,6 +7,7 @@ from retrieval.kinds import (
     asks_speaker,
     count_followers,
     counted_phrase,
+    named_parts,
     named_things,
     nationals,
     new_names,
@@ -523,3 +524,30 @@ def test_which_newspaper_is_answered_by_the_outlet_a_sentence_cites() -> None:
     agency = "Which news agency was the source for Koizumi's answer on China?"
     assert answers_kind(agency, "He said he cannot give details, according to Jiji Press.")
     assert not answers_kind(agency, "He said he cannot give details to Hegseth.")
+
+
+def test_a_later_parts_pronoun_is_whom_an_earlier_part_is_about() -> None:
+    def read(question: str) -> list[str]:
+        return named_parts(question_parts(question))
+
+    first = read(
+        "Who's Paparo again, the admiral Koizumi saw? And what did he say of the alliance?"
+    )
+    assert first[1] == "And what did Paparo say of the alliance"
+    assert read("George Glass - who is he and what did he say about Takaichi?")[1] == (
+        "what did Glass say about Takaichi"
+    )
+    assert read("Who is Marles and what is his other post?")[1] == "what is Marles's other post"
+    assert (
+        read("Collins wants an ACSA - what would it let them swap, and when does she want it?")[1]
+        == "when does Collins want it"
+    )
+    # "Who was that?" and "who did he meet?" ask for someone unnamed: "he" is that answer.
+    for question in (
+        "Koizumi met Australia's minister in KL. Who is he, and what post does he hold?",
+        "Koizumi met Australia's minister in KL. Who was that, and what post does he hold?",
+        "Who did Koizumi meet in Hawaii, and what did he tell him?",
+    ):
+        assert read(question) == question_parts(question), question
+    # A part naming the person already keeps its own words.
+    assert read("Who's Paparo, and what did Paparo say?") == ["Who's Paparo", "what did Paparo say"]
