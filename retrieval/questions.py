@@ -11,6 +11,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 
+from retrieval.text import is_abbreviation
 from retrieval.verify import terms
 
 # "Where was it, and what theme did he stress?" asks two things; each part gets its own sentence.
@@ -47,7 +48,7 @@ def question_parts(question: str) -> list[str]:
     for part in parts:
         pieces = COMMA_WH.split(part)
         # The first piece's last sentence must ask too: "He met X in KL. Who is he, what …".
-        head = re.split(r"(?<=[.!])\s+", pieces[0])[-1]
+        head = sentences(pieces[0], _STATEMENT_END)[-1]
         # "When Koizumi met Collins in KL, what pact did she want?" asks one thing: a "when"
         # clause with no verb of asking after it is the setting.
         asks = len(pieces) > 1 and not SETTING_WHEN.search(head)
@@ -57,6 +58,21 @@ def question_parts(question: str) -> list[str]:
             split.append(part)
     parts = split
     return [p for p in parts if terms(p)] or [question]
+
+
+_STATEMENT_END = re.compile(r"(?<=[.!])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def sentences(text: str, end: re.Pattern[str]) -> list[str]:
+    """Split ``text`` where ``end`` matches, but not after an abbreviation ("Adm. Paparo")."""
+    pieces, pos = [], 0
+    for match in end.finditer(text):
+        if text[match.start() - 1] == "." and is_abbreviation(text, match.start()):
+            continue
+        pieces.append(text[pos : match.start()])
+        pos = match.end()
+    return [*pieces, text[pos:]]
 
 
 _LEAD_CLAUSE = re.compile(
@@ -74,9 +90,8 @@ def asking_sentence(text: str) -> str:
     What kind of answer a question wants is read from its asking sentence; a statement before
     it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
     """
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())
     asking = text
-    for sentence in reversed(sentences):
+    for sentence in reversed(sentences(text.strip(), _SENTENCE_END)):
         # "They did a PT session with soldiers from which Army unit?", "Like what % of GDP?":
         # the question word may come late; what it asks is from there on.
         late = None if ASKING.search(sentence) else _LATE_WH.search(sentence)

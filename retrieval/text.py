@@ -64,7 +64,7 @@ def nearest_date(month: int, day: int, published: str) -> datetime.date | None:
     return min(options, key=lambda d: abs((d - when).days), default=None)
 
 
-def _is_abbreviation(text: str, end: int) -> bool:
+def is_abbreviation(text: str, end: int) -> bool:
     """Return True when the period at ``end - 1`` closes an abbreviation or an initial."""
     start = end - 1
     while start > 0 and not text[start - 1].isspace():
@@ -109,7 +109,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         p_end += start
         pos = p_start
         for match in _END.finditer(text, p_start, p_end):
-            if match.group() == "." and _is_abbreviation(text, match.start() + 1):
+            if match.group() == "." and is_abbreviation(text, match.start() + 1):
                 continue
             s, e = trim_span(text, pos, match.end())
             if e > s:

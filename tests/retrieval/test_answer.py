@@ -493,6 +493,13 @@ def test_the_asking_sentence_decides_the_kind_and_publishers_are_compared_side_b
     assert not answers_kind(asking_sentence(late), "They worked out with American soldiers.")
     assert answers_kind(asking_sentence(late), "They trained with troops from The Old Guard.")
     assert asking_sentence("Tell me about the meeting.") == "Tell me about the meeting."
+    # An abbreviation's dot ends no sentence: "Adm. Paparo" is not a new one, so a "when" clause
+    # after it is the setting, not what is asked.
+    titled = "How did Adm. Paparo describe the alliance when Koizumi met him in Hawaii?"
+    assert asking_sentence(titled) == titled
+    said = "Paparo replied that the alliance is the most important one for stability."
+    assert answers_kind(asking_sentence(titled), said, titled)
+    assert asking_sentence("The U.S. Defense Secretary met him. Who is he?") == "Who is he?"
     # The last sentence that asks decides, even when its question word comes late.
     share = "Did she put a number on it? Like what % of GDP is Japan aiming for?"
     assert asking_sentence(share) == "what % of GDP is Japan aiming for?"
