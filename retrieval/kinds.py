@@ -475,15 +475,30 @@ _ASKS_WHERE = re.compile(
     re.IGNORECASE,
 )
 
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|near|outside|inside|from|to|into|off|across|toward|towards|via|around|of|"
+    r"visit(?:ed|ing|s)?|attend(?:ed|ing|s)?|tour(?:ed|ing|s)?|reach(?:ed|es)?|left|leaves)\s+"
+    r"(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]{2,}\s+[—–-]")
+
 
 def _names_a_place(sentence: str, asked: str) -> bool:
     """Return True when ``sentence`` names somewhere new, or says where from a named place."""
     known = {w.lower().removesuffix("'s").removesuffix("’s") for w in _WORDS.findall(asked)}
-    for match in _NAME_RUN.finditer(_MEDIA_ATTRIBUTION.sub(" ", sentence)):
+    if _DATELINE.match(sentence):
+        return True
+    text = _MEDIA_ATTRIBUTION.sub(" ", sentence)
+    for match in _NAME_RUN.finditer(text):
         words = [w.removesuffix("'s").removesuffix("’s") for w in _WORDS.findall(match.group())]
         lowered = {w.lower() for w in words}
         # "Defense Minister Koizumi" is somebody; "Japan's defense spending" is whose, not where.
         if lowered & _PERSON_TITLES or re.search(r"['’]s$", match.group()):
+            continue
+        # A place is where something is or someone goes: "at Joint Base Myer-Henderson Hall",
+        # "in Hawaii", "visited Honolulu"; "Hegseth said" and "the Old Guard" are who.
+        if not _LOCATIVE.search(text, 0, match.start()):
             continue
         # "the Honolulu Defense Forum" is a new place for "a defense forum": any word is new.
         if any(w.lower() not in known and w.lower() not in _TITLES and len(w) > 1 for w in words):

@@ -37,6 +37,11 @@ PARTS = re.compile(
     re.IGNORECASE,
 )
 
+_ASKS_KIND_ALONE = re.compile(
+    r"^\W*(?:(?:and|but|or)\s+)?(?:where|when|who|whom|how\s+(?:many|long|much|often))\b",
+    re.IGNORECASE,
+)
+
 
 def question_parts(question: str) -> list[str]:
     """Split a question that asks several things ("…, and what …?", "…? How …?") into parts."""
@@ -57,7 +62,9 @@ def question_parts(question: str) -> list[str]:
         else:
             split.append(part)
     parts = split
-    return [p for p in parts if terms(p)] or [question]
+    # "…, and where was it?" has no content word, yet asks for a place the first part's answer
+    # may lack; "and what about it?" asks nothing of its own.
+    return [p for p in parts if terms(p) or _ASKS_KIND_ALONE.match(p)] or [question]
 
 
 _STATEMENT_END = re.compile(r"(?<=[.!])\s+")

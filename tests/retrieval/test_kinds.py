@@ -551,3 +551,20 @@ def test_a_later_parts_pronoun_is_whom_an_earlier_part_is_about() -> None:
         assert read(question) == question_parts(question), question
     # A part naming the person already keeps its own words.
     assert read("Who's Paparo, and what did Paparo say?") == ["Who's Paparo", "what did Paparo say"]
+
+
+def test_where_wants_a_place_someone_is_at_or_goes_to_not_any_new_name() -> None:
+    question = "Which Army unit did they train with, and where was it?"
+    where = question_parts(question)[-1]
+    assert where == "where was it"  # a part with no content word still asks for a place
+    for who in (
+        "Opening it, Hegseth said they had trained with the Old Guard, a unit of the U.S. Army.",
+        "Defense Minister Koizumi praised the Old Guard's soldiers.",
+    ):
+        assert not answers_kind(where, who, question), who
+    for place in (
+        "A photo shows them training at Joint Base Myer-Henderson Hall in Arlington.",
+        "Prior to Washington, he also visited Honolulu and Los Angeles.",
+        "HONOLULU — Koizumi met Adm. Samuel Paparo for about an hour.",
+    ):
+        assert answers_kind(where, place, question), place
