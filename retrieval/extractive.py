@@ -119,6 +119,10 @@ PART_FLOOR = 0.28
 NEED_MARGIN = 0.04
 # A compared side's sentence is already held to that side's words, so it may score lower.
 SIDE_FLOOR = 0.2
+# A part's asking sentence with this many content words is searched alone, without the scene
+# before it; fewer ("Who is he?") mean nothing without it. Over 16 sets: two more right
+# answers, one fewer ("…with Hegseth and Teodoro. What concern came up both times?").
+OWN_QUERY_TERMS = 3
 # The lift a side's sentence gets from the article that gave the other side.
 SAME_EVENT = 0.1
 # Two sentences this similar say the same thing (overlapping chunks, wire copy): keep one.
@@ -489,6 +493,15 @@ def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str,
     return list(dict.fromkeys(found))
 
 
+def own_query(part: str) -> str:
+    """Return what a part is searched by: its asking sentence, when that says enough alone."""
+    asking = asking_sentence(part, whole=True)
+    # "If Japan declared it a 'survival-threatening situation' like Takaichi floated, what
+    # would that let the SDF do legally?": the scene before picks the sentence that repeats
+    # it (Takaichi's claim), not the one that answers (collective self-defense).
+    return asking if len(terms(asking)) >= OWN_QUERY_TERMS else part
+
+
 def side_question(question: str, side: str, sides: Sequence[str]) -> str:
     """Return what a comparison asks of one side: "How did Japan and China each" → "How did Japan".
 
@@ -525,7 +538,7 @@ def draft(
     if not pool:
         return Draft("", True, 0.0, [])
     parts = needs(question, publishers)
-    queries = [question, *(p for p, _, _ in parts)]
+    queries = [question, *(own_query(p) for p, _, _ in parts)]
     expanded = [spell_out_acronyms(q, [p.text for p in passages]) for q in queries]
     scores, vectors = relevance(expanded, passages, pool, embed, rarity)
     for row, query in enumerate(queries):

@@ -91,11 +91,12 @@ _LATE_WH = re.compile(
 )
 
 
-def asking_sentence(text: str) -> str:
+def asking_sentence(text: str, whole: bool = False) -> str:
     """Return the sentence of ``text`` that asks: "Koizumi met Marles. Who is he?" → "Who is he?".
 
     What kind of answer a question wants is read from its asking sentence; a statement before
     it ("The Global Times and the FT describe it differently.") would hide the "what phrase".
+    A question word that comes late gives the clause from it on, or with ``whole`` the sentence.
     """
     asking = text
     for sentence in reversed(sentences(text.strip(), _SENTENCE_END)):
@@ -103,7 +104,7 @@ def asking_sentence(text: str) -> str:
         # the question word may come late; what it asks is from there on.
         late = None if ASKING.search(sentence) else _LATE_WH.search(sentence)
         if late or ASKING.search(sentence):
-            asking = late.group() if late else sentence
+            asking = late.group() if late and not whole else sentence
             break
     # "In the Global Times piece on the meeting, which spokesperson …": the setting before the
     # comma is not what is asked.

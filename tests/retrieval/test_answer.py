@@ -24,6 +24,7 @@ from retrieval.extractive import (
     from_side,
     given_names,
     needs,
+    own_query,
     question_weights,
     relevance,
     reported_before,
@@ -353,6 +354,19 @@ def test_needs_split_parts_sides_and_choices() -> None:
     assert [side for _, _, side in sides] == ["Japan", "China"]
     assert "China" not in sides[0][0] and "Japan" not in sides[1][0]
     assert needs("What did Zhang Junshe say?") == []
+
+
+def test_a_part_is_searched_by_its_asking_sentence_when_that_says_enough() -> None:
+    scene = "Hegseth's Asia tour wrapped in Seoul. During the Malaysia leg he signed a deal with"
+    # The late "which country" alone would lose the deal; the scene before would find Seoul.
+    assert own_query(f"{scene} which country") == (
+        "During the Malaysia leg he signed a deal with which country"
+    )
+    assert own_query("If Japan declared it, what would that let the SDF do legally") == (
+        "what would that let the SDF do legally"
+    )
+    # "Who is he?" means nothing without the sentence that names him.
+    assert own_query("Koizumi met Marles in KL. Who is he") == "Koizumi met Marles in KL. Who is he"
 
 
 def test_the_setting_of_a_question_weighs_less_than_what_it_asks() -> None:
