@@ -721,6 +721,9 @@ def answers_kind(part: str, sentence: str, question: str = "") -> bool:
     return bool(kinds - {"place"})
 
 
+_PICKING_WORDS = frozenset("remaining last final missing extra sole lone".split())
+
+
 def _role_modifiers_named(lead: str, sentence: str) -> bool:
     """Return True when the words qualifying an asked role are in the sentence.
 
@@ -734,7 +737,10 @@ def _role_modifiers_named(lead: str, sentence: str) -> bool:
         # The qualifiers end at the question's own words: "who is", "which", "the name of".
         if lowered in STOPWORDS or lowered in {"name", "names"}:
             break
-        if lowered not in NATIONS and not _DEMONYM.search(word):
+        # "Who was the fourth minister besides Koizumi, Marles and Hegseth": an ordinal or
+        # "remaining" picks one of those the role names; no sentence need say "fourth".
+        picks = _ORDINAL.fullmatch(word) or lowered in _PICKING_WORDS
+        if lowered not in NATIONS and not _DEMONYM.search(word) and not picks:
             modifiers.append(lowered[:5])
     said = {w.lower()[:5] for w in _WORDS.findall(sentence)}
     return all(m in said for m in modifiers)

@@ -149,6 +149,17 @@ def test_the_asked_roles_qualifiers_must_be_named_and_a_lead_clause_is_not_asked
     assert answers_kind(nz, "The Japanese Defence Minister met his counterpart, Judith Collins.")
 
 
+def test_an_ordinal_before_the_role_picks_one_and_need_not_be_said() -> None:
+    asked = "who was the fourth minister in the group besides Koizumi, Marles and Hegseth?"
+    four = (
+        "The four, Pete Hegseth, Defense Minister Koizumi Shinjiro, Defence Minister Richard "
+        "Marles, and Philippine Defense Secretary Gilberto Teodoro Jr., held talks."
+    )
+    assert answers_kind(asked, four, asked)
+    # A qualifier that is not an ordinal still has to be there.
+    assert not answers_kind("who was the fourth navy minister there?", four)
+
+
 def test_a_speaker_named_by_role_must_be_the_one_speaking() -> None:
     asked = "how a Chinese expert interpreted the anecdote"
     expert = Candidate(0, "It shows Japan's eagerness, Song, a military expert, said.", frozenset())
