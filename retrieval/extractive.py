@@ -39,7 +39,7 @@ from retrieval.kinds import (
     subject_names,
 )
 from retrieval.models import Passage
-from retrieval.ordering import Verdict, before_or_after, verdict
+from retrieval.ordering import ASKS_GAP, Verdict, before_or_after, verdict
 from retrieval.questions import asking_sentence, question_parts
 from retrieval.search import (
     asks_another_source,
@@ -478,7 +478,11 @@ def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str,
             kind = "When did it happen"
         found.append((option, kind, ""))
     # "Did A come before or after B?" too; an event no sentence dates is left to the others.
-    found += [(event, WHEN_IT_HAPPENED, "") for event in before_or_after(parts[0]) or ()]
+    events = before_or_after(parts[0])
+    if events:
+        # "…, and how many days apart?": the two dates answer it, in the verdict.
+        found = [need for need in found if not ASKS_GAP.search(need[0])]
+    found += [(event, WHEN_IT_HAPPENED, "") for event in events or ()]
     named = mentioned_publishers(question, list(publishers)) if is_comparison(question) else []
     if len(named) >= 2:
         # "The Global Times and the FT piece describe it differently": each publisher's side

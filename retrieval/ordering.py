@@ -29,6 +29,14 @@ _LEADING_AUX = re.compile(
 _SETTING = re.compile(
     r"^[^,]{0,80},\s+(?=(?:did|does|do|was|were|is|are|has|have|had)\b)", re.IGNORECASE
 )
+_PRONOUN = re.compile(r"(?:that|this|it|they|those)", re.IGNORECASE)
+# "How many days apart?", "how long after?": the gap between the two events' dates.
+ASKS_GAP = re.compile(
+    r"\bhow\s+(?:many\s+(?:days|weeks)|long|much\s+time|far)\b[^?]*?"
+    r"\b(?:apart|between|separat\w*|later|earlier|after|before|passed|elapsed|gap)\b"
+    r"|\bhow\s+many\s+days\b|\bhow\s+long\s+(?:after|before)\b",
+    re.IGNORECASE,
+)
 _SAID_THAT = re.compile(r",?\s+that\b", re.IGNORECASE)
 _FIRST = re.compile(r"\b(?:first|earlier|earliest)\b", re.IGNORECASE)
 _LATER = re.compile(r"\b(?:later|last|latest)\b", re.IGNORECASE)
@@ -36,11 +44,15 @@ _LATER = re.compile(r"\b(?:later|last|latest)\b", re.IGNORECASE)
 
 def before_or_after(question: str) -> tuple[str, str] | None:
     """Return the two events of "did A … before or after B?", or None for other questions."""
-    asked = _SETTING.sub("", question.strip(), count=1)
+    setting = _SETTING.match(question.strip())
+    asked = question.strip()[setting.end() :] if setting else question.strip()
     match = _BEFORE_OR_AFTER.search(asked)
     if not match:
         return None
     first = _LEADING_AUX.sub("", match.group("a")).strip(" ,")
+    if setting and _PRONOUN.fullmatch(first):
+        # "The December call, was that before or after the radar lock?": "that" is the call.
+        first = setting.group().strip(" ,")
     second = match.group("b").strip(" ,.")
     if not terms(first) or not terms(second):
         return None
@@ -122,4 +134,9 @@ def verdict(
         )
         return Verdict(text, sentences)
     word = "Before" if a < b else "After"
-    return Verdict(f"{word}: {ap_date(a)} {{first}}, against {ap_date(b)} {{second}}.", sentences)
+    gap = abs((b - a).days)
+    # Asked how far apart, the two cited dates give it: no sentence need say "six days".
+    apart = f", {gap} day{'s' if gap != 1 else ''} apart" if ASKS_GAP.search(question) else ""
+    return Verdict(
+        f"{word}: {ap_date(a)} {{first}}, against {ap_date(b)} {{second}}{apart}.", sentences
+    )

@@ -26,6 +26,23 @@ def test_before_or_after_names_both_events() -> None:
     ]
 
 
+def test_a_pronoun_before_or_after_is_the_event_set_before_it_and_the_gap_is_no_need() -> None:
+    asked = (
+        "The December call between Koizumi and Hegseth, was that before or after the radar "
+        "lock incident? how many days apart roughly?"
+    )
+    events = ("The December call between Koizumi and Hegseth", "the radar lock incident")
+    assert before_or_after(asked) == events
+    # The two dates answer "how many days apart"; no sentence has to say it, so it is no need
+    # that could make the answer abstain.
+    assert [event for event, _, _ in needs(asked)][1:] == list(events)
+    ruling = verdict(asked, ("the signing", "the meeting"), ((SIGNED, ""), (MET, "")), False)
+    assert ruling is not None
+    assert ruling.render({MET: "[1]", SIGNED: "[2]"}) == (
+        "Before: Oct. 31, 2025 [2], against Nov. 1, 2025 [1], 1 day apart."
+    )
+
+
 def test_a_sentence_dates_one_day_in_the_year_nearest_its_story() -> None:
     assert event_date(MET) == datetime.date(2025, 11, 1)
     # No year: the one nearest the publication ("Dec. 6" in a January story is last year's).
