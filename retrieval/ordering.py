@@ -99,8 +99,12 @@ class Verdict:
     def render(self, markers: dict[str, str]) -> str | None:
         """Return the verdict with each sentence's marker, or None if either was not kept."""
         first, second = (markers.get(s) for s in self.sentences)
-        if first is None or second is None or first == second:
+        if first is None or second is None:
             return None
+        if first == second:
+            # Two sentences of one passage: "Before: Oct. 31, 2025, against Nov. 1, 2025 [1]."
+            text = self.template.format(first="", second=second)
+            return re.sub(r"\s+,", ",", text)
         return self.template.format(first=first, second=second)
 
 

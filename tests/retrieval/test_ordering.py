@@ -65,9 +65,11 @@ def test_the_verdict_compares_the_two_days_and_cites_both() -> None:
     flipped = verdict("before or after?", events[::-1], ((SIGNED, ""), (MET, "")), False)
     assert flipped is not None
     assert flipped.render(markers) == "Before: Oct. 31, 2025 [2], against Nov. 1, 2025 [1]."
-    # A sentence verification dropped, or one sentence for both: no verdict.
+    # A sentence verification dropped: no verdict. Two sentences of one passage: one marker.
     assert ruling.render({MET: "[1]"}) is None
-    assert ruling.render({MET: "[1]", SIGNED: "[1]"}) is None
+    assert ruling.render({MET: "[1]", SIGNED: "[1]"}) == (
+        "After: Nov. 1, 2025, against Oct. 31, 2025 [1]."
+    )
     # The same day, or an undated event, tells nothing of the order.
     same = "They met again on Nov. 1, 2025."
     assert verdict("before or after?", events, ((MET, ""), (same, "")), False) is None
