@@ -434,6 +434,7 @@ _ORDER = re.compile(
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,5}\b")
+_LOWER_ACRONYM = re.compile(r"(?<![\w'’-])[a-z]{3,5}(?![\w'’-])")
 _CAPITAL_RUN = re.compile(r"\b[A-Z][a-z]+(?:(?:\s+|-)(?:(?:of|the|and|for)\s+)?[A-Z][a-z]+){1,4}")
 
 
@@ -444,6 +445,9 @@ def spell_out_acronyms(question: str, texts: Sequence[str]) -> str:
     whose initials make the acronym does ("SDF" is "Self-Defense Forces").
     """
     acronyms = {a for a in _ACRONYM.findall(question) if a not in {"US", "UK"}}
+    # Typed on a phone, "the sdf" has lost its capitals, and the corpus never writes "SDF" for
+    # them to be restored from: a lower-case word of three to five letters may be one too.
+    acronyms |= {w.upper() for w in _LOWER_ACRONYM.findall(question) if w.lower() not in STOPWORDS}
     if not acronyms:
         return question
     found: list[str] = []

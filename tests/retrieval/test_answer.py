@@ -722,6 +722,10 @@ def test_a_questions_acronym_is_spelled_out_from_the_passages() -> None:
     assert spell_out_acronyms("what was on his agenda in LA?", texts).endswith("(Los Angeles)")
     forces = ["It would allow the Self-Defense Forces to exercise collective self-defense."]
     assert "Self Defense Forces" in spell_out_acronyms("What would the SDF be allowed?", forces)
+    # Typed on a phone: "sdf" is no word, so it may be the acronym; "the" and "was" are words.
+    assert "Self Defense Forces" in spell_out_acronyms("what would the sdf be allowed", forces)
+    was = ["They met at the Washington Area Summit."]
+    assert spell_out_acronyms("what was said", was) == "what was said"
     # No acronym, or none the passages spell out: the question stays as it is.
     assert spell_out_acronyms("What did Koizumi say?", texts) == "What did Koizumi say?"
     assert spell_out_acronyms("What did the FT say?", texts) == "What did the FT say?"
