@@ -32,9 +32,8 @@ _SETTING = re.compile(
 _PRONOUN = re.compile(r"(?:that|this|it|they|those)", re.IGNORECASE)
 # "How many days apart?", "how long after?": the gap between the two events' dates.
 ASKS_GAP = re.compile(
-    r"\bhow\s+(?:many\s+(?:days|weeks)|long|much\s+time|far)\b[^?]*?"
-    r"\b(?:apart|between|separat\w*|later|earlier|after|before|passed|elapsed|gap)\b"
-    r"|\bhow\s+many\s+days\b|\bhow\s+long\s+(?:after|before)\b",
+    r"\bhow\s+many\s+(?:days|weeks)\b|\bhow\s+(?:long|much\s+time|far)\b[^?]*?"
+    r"\b(?:apart|between|separat\w*|later|earlier|after|before|passed|elapsed|gap)\b",
     re.IGNORECASE,
 )
 _SAID_THAT = re.compile(r",?\s+that\b", re.IGNORECASE)
@@ -44,8 +43,9 @@ _LATER = re.compile(r"\b(?:later|last|latest)\b", re.IGNORECASE)
 
 def before_or_after(question: str) -> tuple[str, str] | None:
     """Return the two events of "did A … before or after B?", or None for other questions."""
-    setting = _SETTING.match(question.strip())
-    asked = question.strip()[setting.end() :] if setting else question.strip()
+    text = question.strip()
+    setting = _SETTING.match(text)
+    asked = text[setting.end() :] if setting else text
     match = _BEFORE_OR_AFTER.search(asked)
     if not match:
         return None
