@@ -779,7 +779,9 @@ def speaker_named(part: str, candidate: Candidate) -> bool:
         names = [
             w.removesuffix("'s").removesuffix("’s")
             for w in _WORDS.findall(match.group("who") if match else "")
-            if w.lower() not in _TITLES and len(w) > 2
+            # "US" is a name too: dropping its two letters made "what did the US say" ask
+            # nobody, and any sentence answered it.
+            if w.lower() not in _TITLES and (len(w) > 2 or w.lower() in COUNTRY_VOICES)
         ]
         if not names:
             # "How did the PM describe it": a title alone names nobody to hold the words to.

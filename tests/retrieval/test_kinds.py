@@ -268,6 +268,14 @@ def test_a_country_side_speaks_or_its_readout_does_and_so_called_is_no_speech() 
     assert side_voiced("US", released) and side_voiced("US", owned)
     assert not side_voiced("Japan", released)
     assert not side_voiced("Japan", so_called)
+    # Two letters are a name too: Japan's readout, naming "Japan-US" ties, is not the US speaking.
+    japans = said(
+        "In a readout released by the Japanese Ministry of Defense, the Japanese side claimed "
+        "that the two sides would expand the Japan-US joint presence."
+    )
+    assert side_voiced("Japan", japans)
+    assert not side_voiced("US", japans)
+    assert not speaker_named("What did the US say about it", japans)
 
 
 def test_titled_nationals_speak_for_their_country_by_name_and_as_he() -> None:
