@@ -37,6 +37,8 @@ from retrieval.verify import MENTION, Embed, Verified, terms, verify
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from retrieval.adapter import QuestionAdapter
+
 log = logging.getLogger(__name__)
 
 Retrieve = Callable[[str, Any], list[Passage]]
@@ -97,6 +99,7 @@ class AnswerService:
         corpus_stats: CorpusStats | None = None,
         rarity: extractive.Rarity | None = None,
         reader: Callable[[str], str] | None = None,
+        adapter: QuestionAdapter | None = None,
     ) -> None:
         self._retrieve = retrieve
         self._embed = embed
@@ -104,6 +107,7 @@ class AnswerService:
         self._settings = settings or RetrievalSettings(_env_file=None)
         self._corpus_stats = corpus_stats
         self._rarity = rarity
+        self._adapter = adapter
         # How a question is read before anything else (capitals, "?", names' spelling).
         self._read = reader or (lambda q: as_written(q, {}))
 
@@ -129,7 +133,11 @@ class AnswerService:
         embed = memoised(self._embed)
         # The extractive draft is computed in every mode: its relevance threshold is the one
         # model-independent judgement of whether the passages answer the question at all.
-        fallback = extractive.draft(query, passages, embed, self._rarity) if passages else None
+        fallback = (
+            extractive.draft(query, passages, embed, self._rarity, self._adapter)
+            if passages
+            else None
+        )
         draft = ""
         if fallback is not None and not fallback.abstained:
             draft = fallback.text

@@ -178,6 +178,18 @@ def add_answer_parsers(subparsers: Any) -> None:
     )
     ev.set_defaults(func=eval_command)
 
+    tune = subparsers.add_parser(
+        "tune",
+        help="fit the question adapter on question sets with gold quotes",
+        description="Fit a linear map of question vectors so that the sentences the gold quotes "
+        "hold outscore the others among each question's retrieved passages, and write it where "
+        "READOUT_QUESTION_ADAPTER can name it. Keep the sets you score on out of it.",
+    )
+    tune.add_argument("files", nargs="+", help="JSONL question sets (the `readout eval` format)")
+    tune.add_argument("--out", required=True, help="the .npz file to write")
+    tune.add_argument("--l2", type=float, default=None, help="pull toward the identity map")
+    tune.set_defaults(func=tune_command)
+
 
 def _with_llm(settings: RetrievalSettings, llm: str | None) -> RetrievalSettings:
     return settings.model_copy(update={"llm": llm}) if llm else settings
@@ -328,4 +340,62 @@ def eval_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
                 f"{failure['answer'][:120]}[/]",
                 highlight=False,
             )
+    return 0
+
+
+def tune_command(args: argparse.Namespace, settings: RetrievalSettings | None = None) -> int:
+    """Run ``readout tune``."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from retrieval.adapter import L2, fit_adapter, top1, training_examples
+    from retrieval.evaluation import load_questions
+
+    settings = settings or RetrievalSettings()
+    questions: list[Question] = []
+    try:
+        for name in args.files:
+            problems: list[str] = []
+            found = load_questions(Path(name), problems)
+            for problem in problems:
+                print(f"readout tune: warning: {name}: {problem}", file=sys.stderr)
+            questions += found
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail("tune", ReadoutError(f"cannot read a question set: {exc}"))
+    runtime = Runtime(settings)
+    console = Console(stderr=True)
+    try:
+        read = runtime.searcher.read
+        questions = [replace(q, question=read(q.question)) for q in questions]
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("retrieving and embedding", total=len(questions))
+            examples = training_examples(
+                questions,
+                lambda q: runtime.retrieve(q, None),
+                runtime.embedder.embed,
+                progress=lambda: bar.advance(task),
+            )
+        if not examples:
+            raise ReadoutError(
+                "no question's retrieved sentences hold its gold quote: nothing to fit on"
+            )
+        info = {"trained_on": [Path(f).name for f in args.files]}
+        with console.status(f"fitting on {len(examples)} questions"):
+            adapter = fit_adapter(
+                examples,
+                settings.embedding_model,
+                l2=L2 if args.l2 is None else args.l2,
+                info=info,
+            )
+        adapter.save(Path(args.out))
+    except (ReadoutError, ValueError, OSError) as exc:
+        return _fail("tune", ReadoutError(str(exc)))
+    print(
+        f"wrote {args.out}: fit on {len(examples)} of {len(questions)} questions; "
+        f"their best-matching sentence answers {top1(examples):.3f} of them without the "
+        f"adapter, {top1(examples, adapter):.3f} with it (on the sets it was fit on)"
+    )
     return 0

@@ -70,6 +70,11 @@ _EXPORT_CHILD = (
 )
 
 
+def model_identity(name: str) -> str:
+    """Return one name for every spelling of a model: the bundled one's package, else ``name``."""
+    return _BUNDLED.get(name.strip(), name.strip())
+
+
 def resolve_model_path(name: str) -> str:
     """Return a local path (or hub name) sentence-transformers can load for ``name``."""
     module = _BUNDLED.get(name)

@@ -170,6 +170,22 @@ def matches_gold(passage_text: str, source: str, gold: dict[str, str]) -> bool:
     return bool(grams) and len(grams & _ngrams(text)) / len(grams) >= 0.5
 
 
+def sentence_in_gold(sentence: str, source: str, gold: Iterable[dict[str, str]]) -> bool:
+    """Return True when a sentence from ``source`` holds, lies within or overlaps a gold quote."""
+    text = normalise(sentence)
+    for g in gold:
+        if g.get("file") and Path(source).name != Path(g["file"]).name:
+            continue
+        quote = normalise(g["quote"])
+        if quote in text or text in quote:
+            return True
+        # Half the 4-grams of the shorter one: a quote cut mid-sentence, or spanning two.
+        grams, own = _ngrams(quote), _ngrams(text)
+        if grams and own and len(grams & own) / min(len(grams), len(own)) >= 0.5:
+            return True
+    return False
+
+
 def keywords_ok(answer_text: str, groups: list[list[str]]) -> bool:
     """Return True when every keyword group has an alternative in the answer."""
     text = normalise(answer_text)

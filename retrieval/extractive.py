@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,6 +65,9 @@ from retrieval.verify import (
     looks_like_instruction,
     terms,
 )
+
+if TYPE_CHECKING:
+    from retrieval.adapter import QuestionAdapter
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +258,7 @@ def relevance(
     pool: Sequence[Candidate],
     embed: Embed,
     rarity: Rarity | None = None,
+    adapter: QuestionAdapter | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score every candidate against every query; return (queries × candidates, vectors)."""
     # "He is due back in Japan on Jan. 18." says little alone: a sentence that opens with a
@@ -275,6 +280,8 @@ def relevance(
     ]
     vectors = np.asarray(embed(texts), dtype=np.float32)
     asked = vectors[: len(queries)]
+    if adapter is not None:
+        asked = adapter.questions(asked)
     rows = vectors[len(queries) : len(queries) + len(pool)]
     semantic = asked @ rows.T
     if linked:
@@ -284,6 +291,8 @@ def relevance(
         named_in = vectors[len(queries) + len(pool) + len(linked) :]
         columns = list(resolved)
         semantic[:, columns] = np.maximum(semantic[:, columns], asked @ named_in.T)
+    if adapter is not None:
+        semantic = adapter.calibrate(semantic)
     sentence_terms = [
         c.terms | set(terms(resolved[i])) if i in resolved else c.terms for i, c in enumerate(pool)
     ]
@@ -530,12 +539,17 @@ def side_question(question: str, side: str, sides: Sequence[str]) -> str:
 
 
 def draft(
-    question: str, passages: Sequence[Passage], embed: Embed, rarity: Rarity | None = None
+    question: str,
+    passages: Sequence[Passage],
+    embed: Embed,
+    rarity: Rarity | None = None,
+    adapter: QuestionAdapter | None = None,
 ) -> Draft:
     """Compose a 1-4 sentence draft answer, or abstain when nothing is relevant enough.
 
     ``rarity`` (term → 0..1 across the whole index) weighs the question's words; without it
-    they are weighed by how few of the retrieved passages hold them.
+    they are weighed by how few of the retrieved passages hold them. ``adapter`` maps question
+    vectors before they are compared with sentences.
     """
     pool = candidates(passages)
     publishers = sorted({p.publisher for p in passages if p.publisher})
@@ -548,7 +562,11 @@ def draft(
     parts = needs(question, publishers)
     queries = [question, *(own_query(p) for p, _, _ in parts)]
     expanded = [spell_out_acronyms(q, [p.text for p in passages]) for q in queries]
-    scores, vectors = relevance(expanded, passages, pool, embed, rarity)
+    scores, vectors = relevance(expanded, passages, pool, embed, rarity, adapter)
+    # The adapter orders sentences; whether any answers at all (and each part) is judged on the
+    # plain model's scores, which the thresholds were set on. Judged on adapted ones, three
+    # tuning sets' right answers fell under them and abstained.
+    plain = relevance(expanded, passages, pool, embed, rarity)[0] if adapter else scores
     for row, query in enumerate(queries):
         days = asked_days(query)
         if days and not _ASKS_PLANS.search(query):
@@ -558,7 +576,9 @@ def draft(
             # by the Jan. 15 meeting, and what featured in their preceding call?").
             early = [reported_before(passages[c.passage].published, days) for c in pool]
             scores[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
-    full = scores[0]
+            if adapter:
+                plain[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
+    full, plain_full = scores[0], plain[0]
     # "How does the Yomiuri describe the forum?": a publisher asked about speaks in its own
     # articles, whoever each sentence quotes.
     told_by = named[0] if len(named) == 1 and asks_speaker(question) else None
@@ -610,13 +630,20 @@ def draft(
         ]
     if not parts and not all(fits):
         full = with_clauses_of_kind(question, expanded[0], pool, fits, full, vectors, embed)
+        if adapter:
+            plain_full = with_clauses_of_kind(
+                question, expanded[0], pool, fits, plain_full, vectors, embed
+            )
+        else:
+            plain_full = full
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]
     if not ranked_full:
         return Draft("", True, 0.0, [])
     top = ranked_full[0]
     # The lede penalty orders sentences; whether to answer at all is judged without it.
     raw = [LEDE_PENALTY if c.lede else 0.0 for c in pool]
-    best = float(full[top]) + raw[top]
+    judged = max(ranked_full, key=lambda i: float(plain_full[i])) if adapter else top
+    best = float(plain_full[judged]) + raw[judged]
     if best < ABSTAIN_BELOW:
         log.debug("extractive abstains: best relevance %.3f", best)
         return Draft("", True, best, [])
@@ -636,13 +663,15 @@ def draft(
         for k, (part, kind_of, side) in enumerate(parts, start=1):
             own = scores[k]
             blended = 0.5 * full + 0.5 * own
+            plain_blended = 0.5 * plain_full + 0.5 * plain[k]
             if side and chosen:
                 # Both sides of one comparison are about one event: a sentence from the article
                 # that gave the other side is likelier to be about it than another event's.
                 told = {passages[pool[j].passage].article_id for j in chosen}
-                blended = blended + SAME_EVENT * np.array(
+                lift = SAME_EVENT * np.array(
                     [passages[c.passage].article_id in told for c in pool], dtype=np.float32
                 )
+                blended, plain_blended = blended + lift, plain_blended + lift
             # A country's side is what its people or capital say, however the question puts it
             # ("Japan and China told different stories; how did the versions differ?").
             national = side.lower() in COUNTRY_VOICES
@@ -692,7 +721,10 @@ def draft(
                 continue
             # A sentence held to the words of the side or speaker asked about may score lower.
             floor = SIDE_FLOOR if side or asks_speaker(part) else PART_FLOOR
-            if not fresh or blended[fresh[0]] + raw[fresh[0]] < floor:
+            if fresh:
+                # On the plain scores, as whether to answer at all is (above).
+                judged = max(fresh, key=lambda i: float(plain_blended[i])) if adapter else fresh[0]
+            if not fresh or plain_blended[judged] + raw[judged] < floor:
                 if side or kind_of == WHEN_IT_HAPPENED:
                     # One side of a comparison the passages don't voice is left out, not
                     # abstained on: "what did the US readout omit that Japan's included".

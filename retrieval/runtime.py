@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, model_identity
 from retrieval.keyword import KeywordIndex
 from retrieval.models import Passage
 from retrieval.search import Searcher, SearchOptions
@@ -22,6 +22,7 @@ from retrieval.settings import RetrievalSettings
 from retrieval.store import Filters, Store, open_store
 
 if TYPE_CHECKING:
+    from retrieval.adapter import QuestionAdapter
     from retrieval.answer import AnswerService
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,29 @@ class Runtime:
         }
 
     @cached_property
+    def question_adapter(self) -> QuestionAdapter | None:
+        """Return the question adapter the settings name; None when off or fit for another model."""
+        choice = self.settings.question_adapter.strip()
+        if choice.lower() in ("", "none", "off"):
+            return None
+        from retrieval.adapter import BUNDLED_ADAPTER, load_adapter
+
+        path = BUNDLED_ADAPTER if choice.lower() == "bundled" else Path(choice).expanduser()
+        adapter = load_adapter(path)
+        model = self.settings.embedding_model
+        if model_identity(adapter.model) != model_identity(model):
+            # A map of one model's vectors means nothing for another's.
+            log.warning(
+                "the question adapter %s was fit for the embedding model %r, not %r: "
+                "questions are matched to sentences without it",
+                path,
+                adapter.model,
+                model,
+            )
+            return None
+        return adapter
+
+    @cached_property
     def answer_service(self) -> AnswerService:
         """Return the answer service for the configured LLM mode."""
         from retrieval.answer import AnswerService
@@ -151,6 +175,7 @@ class Runtime:
             corpus_stats=self.corpus_stats,
             rarity=self.keyword.rarity,
             reader=self.searcher.read,
+            adapter=self.question_adapter,
         )
 
     def warm_up(self) -> None:

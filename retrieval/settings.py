@@ -46,6 +46,12 @@ class RetrievalSettings(BaseSettings):
         description="onnx (onnxruntime, torch only for a one-time export) or torch.",
     )
 
+    question_adapter: str = Field(
+        "bundled",
+        description="How questions are matched to sentences: bundled (fit on the sample corpus's "
+        "question sets), none (the model's cosine), or an .npz written by `readout tune`.",
+    )
+
     search_mode: SearchMode = "hybrid"
     top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
     max_per_article: int = Field(3, ge=1, le=50, description="Cap of passages from one article.")

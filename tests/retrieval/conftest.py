@@ -49,6 +49,7 @@ def service(runtime: Runtime, model: Any = None, timeout: float = 30.0) -> Answe
         corpus_stats=runtime.corpus_stats,
         rarity=runtime.keyword.rarity,
         reader=runtime.searcher.read,
+        adapter=runtime.question_adapter,
     )
 
 
