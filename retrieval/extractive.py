@@ -259,8 +259,12 @@ def relevance(
     embed: Embed,
     rarity: Rarity | None = None,
     adapter: QuestionAdapter | None = None,
+    plain: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Score every candidate against every query; return (queries × candidates, vectors)."""
+    """Score every candidate against every query; return (queries × candidates, vectors).
+
+    With an ``adapter``, a list given as ``plain`` receives the scores without it.
+    """
     # "He is due back in Japan on Jan. 18." says little alone: a sentence that opens with a
     # pronoun is also read with the one before it, which names who "he" is.
     linked = [
@@ -279,20 +283,25 @@ def relevance(
         *resolved.values(),
     ]
     vectors = np.asarray(embed(texts), dtype=np.float32)
-    asked = vectors[: len(queries)]
-    if adapter is not None:
-        asked = adapter.questions(asked)
     rows = vectors[len(queries) : len(queries) + len(pool)]
-    semantic = asked @ rows.T
-    if linked:
-        read_with = vectors[len(queries) + len(pool) : len(queries) + len(pool) + len(linked)]
-        semantic[:, linked] = np.maximum(semantic[:, linked], asked @ read_with.T)
-    if resolved:
-        named_in = vectors[len(queries) + len(pool) + len(linked) :]
-        columns = list(resolved)
-        semantic[:, columns] = np.maximum(semantic[:, columns], asked @ named_in.T)
-    if adapter is not None:
-        semantic = adapter.calibrate(semantic)
+    read_with = vectors[len(queries) + len(pool) : len(queries) + len(pool) + len(linked)]
+    named_in = vectors[len(queries) + len(pool) + len(linked) :]
+    columns = list(resolved)
+
+    def cosines(asked: np.ndarray) -> np.ndarray:
+        semantic = asked @ rows.T
+        if linked:
+            semantic[:, linked] = np.maximum(semantic[:, linked], asked @ read_with.T)
+        if resolved:
+            semantic[:, columns] = np.maximum(semantic[:, columns], asked @ named_in.T)
+        return semantic
+
+    plain_semantic = cosines(vectors[: len(queries)])
+    semantic = (
+        adapter.calibrate(cosines(adapter.questions(vectors[: len(queries)])))
+        if adapter is not None
+        else plain_semantic
+    )
     sentence_terms = [
         c.terms | set(terms(resolved[i])) if i in resolved else c.terms for i, c in enumerate(pool)
     ]
@@ -329,6 +338,9 @@ def relevance(
             + W_ASKED_NOUN * named
             - LEDE_PENALTY * ledes
         )
+    if plain is not None:
+        # The same scores with the model's own cosine: the semantic term is the only difference.
+        plain.append(scores + W_SEMANTIC * (plain_semantic - semantic))
     return scores, rows
 
 
@@ -562,11 +574,12 @@ def draft(
     parts = needs(question, publishers)
     queries = [question, *(own_query(p) for p, _, _ in parts)]
     expanded = [spell_out_acronyms(q, [p.text for p in passages]) for q in queries]
-    scores, vectors = relevance(expanded, passages, pool, embed, rarity, adapter)
+    unadapted: list[np.ndarray] = []
+    scores, vectors = relevance(expanded, passages, pool, embed, rarity, adapter, unadapted)
     # The adapter orders sentences; whether any answers at all (and each part) is judged on the
     # plain model's scores, which the thresholds were set on. Judged on adapted ones, three
     # tuning sets' right answers fell under them and abstained.
-    plain = relevance(expanded, passages, pool, embed, rarity)[0] if adapter else scores
+    plain = unadapted[0] if adapter else scores
     for row, query in enumerate(queries):
         days = asked_days(query)
         if days and not _ASKS_PLANS.search(query):
