@@ -54,6 +54,7 @@ class Example:
     question: np.ndarray  # (d,)
     sentences: np.ndarray  # (n, d), L2-normalised
     answers: np.ndarray  # (n,) bool; at least one True
+    source: str = ""  # the id of the question it comes from (its parts and copies share it)
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,10 @@ def fit_adapter(
     slope = (best_p - mean_p) / max(best_a - mean_a, 1e-6)
     intercept = mean_p - slope * mean_a
     stats = {
-        "questions": len(data),
+        "examples": len(data),
+        "questions": len({e.source for e in usable})
+        if all(e.source for e in usable)
+        else len(data),
         "sentences": sum(len(p) for p in plain),
         "l2": l2,
         "epochs": epochs,
@@ -203,14 +207,20 @@ def training_examples(
     retrieve: Callable[[str], Sequence[Passage]],
     embed: Callable[[list[str]], Any],
     progress: Callable[[], None] | None = None,
+    *,
+    parts: bool = False,
+    variants: Callable[[str], Sequence[str]] | None = None,
 ) -> list[Example]:
     """Return an example per answerable question: the candidate sentences of its passages.
 
     A candidate answers when it holds, or lies within, one of the question's gold quotes (from
     the same file). Questions none of whose candidates answer teach nothing and are left out.
+    With ``parts``, each part of a several-part question is an example too, searched by what
+    the answerer searches it by; ``variants`` gives other ways of typing a question (as on a
+    phone). Both share the question's candidates and answers.
     """
     from retrieval.evaluation import sentence_in_gold
-    from retrieval.extractive import candidates
+    from retrieval.extractive import candidates, needs, own_query
 
     found: list[Example] = []
     for question in questions:
@@ -222,10 +232,20 @@ def training_examples(
                 dtype=bool,
             )
             if answers.any() and not answers.all():
-                vectors = np.asarray(
-                    embed([question.question, *(c.text for c in pool)]), dtype=np.float32
-                )
-                found.append(Example(vectors[0], vectors[1:], answers))
+                asked = [question.question]
+                if parts:
+                    publishers = sorted({p.publisher for p in passages if p.publisher})
+                    asked += [
+                        own_query(part) for part, _, _ in needs(question.question, publishers)
+                    ]
+                if variants is not None:
+                    asked += list(variants(question.question))
+                asked = list(dict.fromkeys(asked))
+                vectors = np.asarray(embed([*asked, *(c.text for c in pool)]), dtype=np.float32)
+                sentences = vectors[len(asked) :]
+                found += [
+                    Example(vectors[i], sentences, answers, question.id) for i in range(len(asked))
+                ]
         if progress is not None:
             progress()
     return found

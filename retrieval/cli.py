@@ -188,6 +188,14 @@ def add_answer_parsers(subparsers: Any) -> None:
     tune.add_argument("files", nargs="+", help="JSONL question sets (the `readout eval` format)")
     tune.add_argument("--out", required=True, help="the .npz file to write")
     tune.add_argument("--l2", type=float, default=None, help="pull toward the identity map")
+    tune.add_argument(
+        "--typed",
+        action="append",
+        choices=TYPED_STYLES,
+        default=None,
+        help="also fit on each question as typed so (repeatable; default: phone, as a quick "
+        "message is: lower case, no '?', curly ’); 'as-written' adds no copies",
+    )
     tune.set_defaults(func=tune_command)
 
 
@@ -352,9 +360,10 @@ def tune_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     from rich.progress import Progress
 
     from retrieval.adapter import L2, fit_adapter, top1, training_examples
-    from retrieval.evaluation import load_questions
+    from retrieval.evaluation import load_questions, retyped
 
     settings = settings or RetrievalSettings()
+    styles = [s for s in (args.typed or ["phone"]) if s != "as-written"]
     questions: list[Question] = []
     try:
         for name in args.files:
@@ -377,12 +386,18 @@ def tune_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
                 lambda q: runtime.retrieve(q, None),
                 runtime.embedder.embed,
                 progress=lambda: bar.advance(task),
+                parts=True,
+                variants=lambda q: [read(retyped(q, style)) for style in styles],
             )
         if not examples:
             raise ReadoutError(
                 "no question's retrieved sentences hold its gold quote: nothing to fit on"
             )
-        info = {"trained_on": [Path(f).name for f in args.files]}
+        info = {
+            "trained_on": [Path(f).name for f in args.files],
+            "typed": ["as-written", *styles],
+            "parts": True,
+        }
         with console.status(f"fitting on {len(examples)} questions"):
             adapter = fit_adapter(
                 examples,
@@ -394,7 +409,8 @@ def tune_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     except (ReadoutError, ValueError, OSError) as exc:
         return _fail("tune", ReadoutError(str(exc)))
     print(
-        f"wrote {args.out}: fit on {len(examples)} of {len(questions)} questions; "
+        f"wrote {args.out}: fit on {len({e.source for e in examples})} of {len(questions)} "
+        f"questions ({len(examples)} with their parts and retyped copies); "
         f"their best-matching sentence answers {top1(examples):.3f} of them without the "
         f"adapter, {top1(examples, adapter):.3f} with it (on the sets it was fit on)"
     )

