@@ -12,8 +12,9 @@ The adapted cosine is mapped back onto the plain cosine's scale (a line keeping 
 questions' mean and best cosines), so the answerer's thresholds keep their meaning.
 
 On by default (``READOUT_QUESTION_ADAPTER=bundled``, fit for the bundled MiniLM on the sample
-corpus's tuning sets). On the six sets it was not fit on, as many answers were right with it as
-without, and fewer of their citations missed (README, "Question adapter").
+corpus's tuning sets, their questions' parts and phone-typed copies included). On the six sets
+it was not fit on, one more answer was right with it than without, and fewer of their citations
+missed (README, "The question adapter").
 """
 
 from __future__ import annotations

@@ -398,7 +398,7 @@ def tune_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
             "typed": ["as-written", *styles],
             "parts": True,
         }
-        with console.status(f"fitting on {len(examples)} questions"):
+        with console.status(f"fitting on {len(examples)} examples"):
             adapter = fit_adapter(
                 examples,
                 settings.embedding_model,
@@ -411,7 +411,7 @@ def tune_command(args: argparse.Namespace, settings: RetrievalSettings | None = 
     print(
         f"wrote {args.out}: fit on {len({e.source for e in examples})} of {len(questions)} "
         f"questions ({len(examples)} with their parts and retyped copies); "
-        f"their best-matching sentence answers {top1(examples):.3f} of them without the "
+        f"an example's best-matching sentence answers it in {top1(examples):.3f} without the "
         f"adapter, {top1(examples, adapter):.3f} with it (on the sets it was fit on)"
     )
     return 0
