@@ -263,7 +263,7 @@ def relevance(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score every candidate against every query; return (queries × candidates, vectors).
 
-    With an ``adapter``, a list given as ``plain`` receives the scores without it.
+    A list given as ``plain`` receives the scores without the ``adapter`` (a copy when none).
     """
     # "He is due back in Japan on Jan. 18." says little alone: a sentence that opens with a
     # pronoun is also read with the one before it, which names who "he" is.
@@ -579,7 +579,7 @@ def draft(
     # The adapter orders sentences; whether any answers at all (and each part) is judged on the
     # plain model's scores, which the thresholds were set on. Judged on adapted ones, three
     # tuning sets' right answers fell under them and abstained.
-    plain = unadapted[0] if adapter else scores
+    plain = unadapted[0]
     for row, query in enumerate(queries):
         days = asked_days(query)
         if days and not _ASKS_PLANS.search(query):
@@ -589,8 +589,7 @@ def draft(
             # by the Jan. 15 meeting, and what featured in their preceding call?").
             early = [reported_before(passages[c.passage].published, days) for c in pool]
             scores[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
-            if adapter:
-                plain[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
+            plain[row] -= EARLY_PENALTY * np.array(early, dtype=np.float32)
     full, plain_full = scores[0], plain[0]
     # "How does the Yomiuri describe the forum?": a publisher asked about speaks in its own
     # articles, whoever each sentence quotes.
@@ -642,20 +641,16 @@ def draft(
             )
         ]
     if not parts and not all(fits):
-        full = with_clauses_of_kind(question, expanded[0], pool, fits, full, vectors, embed)
-        if adapter:
-            plain_full = with_clauses_of_kind(
-                question, expanded[0], pool, fits, plain_full, vectors, embed
-            )
-        else:
-            plain_full = full
+        lifted = with_clauses_of_kind(question, expanded[0], pool, fits, full, vectors, embed)
+        # The lift depends on the clause, not on the score it is added to.
+        full, plain_full = lifted, plain_full + (lifted - full)
     ranked_full = [int(i) for i in np.argsort(-full) if fits[int(i)]]
     if not ranked_full:
         return Draft("", True, 0.0, [])
     top = ranked_full[0]
     # The lede penalty orders sentences; whether to answer at all is judged without it.
     raw = [LEDE_PENALTY if c.lede else 0.0 for c in pool]
-    judged = max(ranked_full, key=lambda i: float(plain_full[i])) if adapter else top
+    judged = max(ranked_full, key=lambda i: float(plain_full[i]))
     best = float(plain_full[judged]) + raw[judged]
     if best < ABSTAIN_BELOW:
         log.debug("extractive abstains: best relevance %.3f", best)
@@ -736,7 +731,7 @@ def draft(
             floor = SIDE_FLOOR if side or asks_speaker(part) else PART_FLOOR
             if fresh:
                 # On the plain scores, as whether to answer at all is (above).
-                judged = max(fresh, key=lambda i: float(plain_blended[i])) if adapter else fresh[0]
+                judged = max(fresh, key=lambda i: float(plain_blended[i]))
             if not fresh or plain_blended[judged] + raw[judged] < floor:
                 if side or kind_of == WHEN_IT_HAPPENED:
                     # One side of a comparison the passages don't voice is left out, not

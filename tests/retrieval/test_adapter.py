@@ -161,14 +161,18 @@ def test_relevance_scores_sentences_with_the_adapted_question(embedder: object) 
     # … and a map toward the first sentence's vector lifts that sentence over the other.
     vectors = np.asarray(embed([c.text for c in pool]), dtype=np.float32)
     toward = np.outer(vectors[0], np.asarray(embed(question), dtype=np.float32)[0])
+    unadapted: list[np.ndarray] = []
     adapted, _ = extractive.relevance(
         question,
         [passage],
         pool,
         embed,
         adapter=QuestionAdapter((np.eye(384) + 5 * toward).astype(np.float32)),
+        plain=unadapted,
     )
     assert adapted[0, 0] - adapted[0, 1] > plain[0, 0] - plain[0, 1]
+    # The scores without the adapter, which decide whether to answer, come along unchanged.
+    assert np.allclose(unadapted[0], plain, atol=1e-5)
 
 
 def test_sentence_in_gold_matches_within_and_across_a_quote() -> None:
