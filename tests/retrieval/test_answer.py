@@ -7,6 +7,7 @@ import re
 import time
 from typing import Any
 
+import numpy as np
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import SecretStr
@@ -17,6 +18,7 @@ from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import injection_resisted
 from retrieval.extractive import (
     SETTING_WEIGHT,
+    W_RANK,
     asked_days,
     candidates,
     counts_what_is_asked,
@@ -25,6 +27,7 @@ from retrieval.extractive import (
     given_names,
     needs,
     own_query,
+    part_blend,
     question_weights,
     relevance,
     reported_before,
@@ -1025,3 +1028,17 @@ def test_a_sentences_context_is_its_paragraph_and_its_passages_first(sample: Sam
     last = [c for c in candidates([longer]) if c.passage == 0][-1]
     assert alone.around <= last.around
     assert set(terms(last.text)) <= last.around
+
+
+def test_a_part_that_says_enough_alone_is_ordered_on_its_own_words() -> None:
+    # It counts three quarters, without the rank the whole question's search gave its passage;
+    # "where was that" means little alone and stays half and half.
+    full, own, rank = np.array([0.4, 0.2]), np.array([0.2, 0.4]), np.array([1.0, 0.0])
+    alone = part_blend(full, own, "what historical theme did he stress there", rank)
+    assert alone.tolist() == pytest.approx([0.25 * 0.4 + 0.75 * (0.2 - W_RANK), 0.25 * 0.2 + 0.3])
+    assert alone[1] > alone[0]
+    short = part_blend(full, own, "where was that", rank)
+    assert short.tolist() == pytest.approx([0.5 * 0.4 + 0.5 * (0.2 - W_RANK), 0.3])
+    # A compared side's query is the whole question with one side: half, however long.
+    side = part_blend(full, own, "what historical theme did he stress there", rank, side=True)
+    assert side.tolist() == pytest.approx(short.tolist())

@@ -347,3 +347,18 @@ def test_before_or_after_is_answered_from_the_two_dates_it_cites(indexed: Runtim
     assert "Nov. 1, 2025" in by_n[first].quote and "Oct. 31, 2025" in by_n[second].quote
     assert first in rest and second in rest
     assert_exact(indexed, answer)
+
+
+def test_a_later_part_is_answered_from_a_passage_ranked_low_for_the_whole_question(
+    indexed: Runtime,
+) -> None:
+    # The whole question is about the place; its second part's answer is in a later passage.
+    question = (
+        "Koizumi made a stop before Washington and spoke at a defense forum there. Where was "
+        "it, and what historical theme did he stress?"
+    )
+    answer = service(indexed).answer(question)
+    assert not answer.abstained
+    assert "Honolulu" in answer.text
+    assert "reconciliation" in answer.text
+    assert_exact(indexed, answer)
