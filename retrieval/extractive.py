@@ -48,6 +48,7 @@ from retrieval.search import (
     comparison_sides,
     is_comparison,
     mentioned_publishers,
+    option_need,
 )
 from retrieval.text import (
     DAY,
@@ -131,6 +132,9 @@ NEED_MARGIN = 0.04
 # gained half of dev d10 and lost two tuning-set citations.
 PART_SHARE = 0.5
 PART_SHARE_ALONE = 0.75
+# An option standing for the thing asked (``part_blend``): at 0.75 dev d10's Los Angeles need kept
+# the itinerary over "he plans to visit a drone-related company"; 0.85 and 1.0 both take it.
+OPTION_SHARE = 0.85
 # A compared side's sentence is already held to that side's words, so it may score lower.
 SIDE_FLOOR = 0.2
 # A part's asking sentence with this many content words is searched alone, without the scene
@@ -359,17 +363,26 @@ def passage_rank_bonus(pool: Sequence[Candidate], n: int) -> np.ndarray:
 
 
 def part_blend(
-    full: np.ndarray, own: np.ndarray, part: str, rank_bonus: np.ndarray, *, side: bool = False
+    full: np.ndarray,
+    own: np.ndarray,
+    part: str,
+    rank_bonus: np.ndarray,
+    *,
+    side: bool = False,
+    option: bool = False,
 ) -> np.ndarray:
     """Return the scores a need's sentences are ordered by: the whole question's and the need's.
 
     The passages were ranked for the whole question, so their rank counts in its share only: in
     "…, and what historical theme did he stress there?" the theme's passage is the fifth of six.
     A compared side's query is the whole question with the other sides left out, so it takes
-    half however many words it has.
+    half however many words it has. An option that stands for the thing asked ("which topics
+    featured: one at his Los Angeles stop and one in the Pentagon talks?") is asked in full by
+    its own query, and the whole question would favour the sentence naming both options (the
+    itinerary), so the option's query weighs ``OPTION_SHARE``.
     """
     alone = not side and len(terms(asking_sentence(part, whole=True))) >= OWN_QUERY_TERMS
-    share = PART_SHARE_ALONE if alone else PART_SHARE
+    share = OPTION_SHARE if option else PART_SHARE_ALONE if alone else PART_SHARE
     return (1 - share) * full + share * (own - W_RANK * rank_bonus)
 
 
@@ -514,6 +527,13 @@ def spell_out_acronyms(question: str, texts: Sequence[str]) -> str:
     return f"{question} ({'; '.join(spelled)})" if spelled else question
 
 
+def option_needs(question: str) -> set[str]:
+    """Return the needs that are options standing for the thing asked ("one at his … stop")."""
+    asked = question_parts(question)[0]  # as ``needs`` reads it
+    options = choice_alternatives(asked)
+    return {need for need in (option_need(asked, o) for o in options) if need not in options}
+
+
 def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str, str]]:
     """Return what an answer must cover: each part, each compared side, each alternative.
 
@@ -525,6 +545,8 @@ def needs(question: str, publishers: Sequence[str] = ()) -> list[tuple[str, str,
     parts = question_parts(question)
     found = [(p, asking_sentence(p), "") for p in named_parts(parts)] if len(parts) > 1 else []
     for option in choice_alternatives(parts[0]):
+        # "…: one at his Los Angeles stop and one in …": "one" stands for the topics asked.
+        option = option_need(parts[0], option)
         # "…: A or B, and on what dates?": each option needs its own dated sentence.
         kind = next((p for p in parts[1:] if ASKS_TIME.search(p) or ASKS_COUNT.search(p)), "")
         if not kind and _ORDER.search(parts[0]):
@@ -695,13 +717,16 @@ def draft(
     # Who is whose: "Japanese Defence Minister Shinjiro Koizumi" speaks for Japan as "Koizumi".
     citizens = nationals([p.text for p in passages]) if any(s for _, _, s in parts) else {}
     rank_bonus = passage_rank_bonus(pool, len(passages))
+    stands_for = option_needs(question)
     if parts:
         # One sentence per need, ordered on the need and on the whole question (a part like "on
         # what dates" means nothing alone). Whether one answers at all is judged half and half,
         # rank included, as the part floor was set.
         for k, (part, kind_of, side) in enumerate(parts, start=1):
             own = scores[k]
-            blended = part_blend(full, own, part, rank_bonus, side=bool(side))
+            blended = part_blend(
+                full, own, part, rank_bonus, side=bool(side), option=part in stands_for
+            )
             plain_blended = 0.5 * plain_full + 0.5 * plain[k]
             if side and chosen:
                 # Both sides of one comparison are about one event: a sentence from the article

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from retrieval.embeddings import Embedder
@@ -205,10 +205,18 @@ class Searcher:
             found = balance([*own, *others], options.k, options.k)
         else:
             found = interleave(rankings, options.k, options.max_per_article)
-        return self.with_next_paragraphs(found, question)
+        # Each option's best passage is read on: "Which topics featured: … one in the Pentagon
+        # talks?" finds the Focus feature's opening, and its next paragraph names the missile.
+        per_option = [query for query, _ in plans[1:]] == [
+            option_question(question, o) for o in choice_alternatives(question)
+        ]
+        leads = {r[0].chunk_id for r in rankings[1:] if r} if per_option else set()
+        return self.with_next_paragraphs(found, question, leads)
 
-    def with_next_paragraphs(self, passages: list[Passage], question: str) -> list[Passage]:
-        """Extend the first passages with the chunks after each in its article.
+    def with_next_paragraphs(
+        self, passages: list[Passage], question: str, leads: Collection[str] = ()
+    ) -> list[Passage]:
+        """Extend the first passages, and those in ``leads``, with the chunks after each.
 
         An account of two readouts runs over paragraphs: "Japan's ministry said they expressed
         serious concern …" and, two paragraphs on, "the U.S. readout named no specific
@@ -220,7 +228,10 @@ class Searcher:
         ids = {p.chunk_id for p in passages}
         following: dict[int, list[str]] = {}
         counts = NEXT_PARAGRAPHS if _spans_paragraphs(question) else PLAIN_NEXT_PARAGRAPHS
-        for i, (p, count) in enumerate(zip(passages, counts, strict=False)):
+        for i, p in enumerate(passages):
+            count = max(counts[i] if i < len(counts) else 0, 1 if p.chunk_id in leads else 0)
+            if not count:
+                continue
             article_id, _, index = p.chunk_id.rpartition(":")
             if not index.isdigit():
                 continue
@@ -544,6 +555,47 @@ def choice_alternatives(question: str) -> list[str]:
     return [first, second] if words(first) and words(second) else []
 
 
+_ASKED_THING = re.compile(r"\b(?P<wh>which|what)\s+(?P<words>[^:?]+)", re.IGNORECASE)
+_NOT_THING = frozenset(
+    """did do does had have has were was are is will would could can came come went met made took
+    got saw said told held gave drew stood rose led put set found brought became on in at of for
+    from to by with about during""".split()
+)
+
+
+def option_need(question: str, option: str) -> str:
+    """Return what an option asks: "Which topics are: one at A …" → "Which topics at A?"."""
+    one = _ONE_OF_THEM.match(option)
+    match = _ASKED_THING.search(question)
+    if not one or not match:
+        return option
+    thing: list[str] = []
+    for word in match.group("words").split()[:4]:
+        if word.lower() in _NOT_THING or word.lower().endswith("ed"):
+            break
+        thing.append(word)
+    if not thing:
+        return option
+    return " ".join(f"{match.group('wh')} {' '.join(thing)} {option[one.end() :]}".split()) + "?"
+
+
+def option_question(question: str, option: str) -> str:
+    """Return a choice question asked of one option: "Which came first: A or B?" → "…: A?"."""
+    match = _CHOICE[0].search(question) or _CHOICE[1].search(question)
+    if match is None:
+        return question
+    head, tail = question[: match.start("a")], question[match.end("b") :]
+    option = option.rstrip(" ,")
+    one = _ONE_OF_THEM.match(option)
+    if one:
+        # "Which topics featured: one at his Los Angeles stop …": "one" stands for the topics.
+        head, option = head.rstrip(" :"), option[one.end() :]
+    return " ".join(f"{head} {option}{tail}".split())
+
+
+_ONE_OF_THEM = re.compile(r"(?:the\s+)?ones?\b", re.IGNORECASE)
+
+
 _ANOTHER_SOURCE = re.compile(
     r"\b(?:an?other|other|a different|different|any other)\s+"
     r"(?:\w+\s+)?(?:reports?|outlets?|articles?|papers?|sources?|accounts?|write-ups?|stor(?:y|ies)|"
@@ -571,7 +623,11 @@ def plan_queries(question: str, publishers: list[str]) -> list[tuple[str, Filter
             return [(question, None), (question, Filters(publisher=named[0]))]
         if len(named) == 1:
             return [(question, Filters(publisher=named[0])), (question, None)]
-        return [(question, None)]
+        # "Which topics featured: one at his Los Angeles stop and one in the Pentagon talks?":
+        # the whole question finds the itinerary naming both; each option's own search finds
+        # what was done there.
+        options = choice_alternatives(question)
+        return [(question, None), *((option_question(question, o), None) for o in options)]
     named = mentioned_publishers(question, publishers)
     if len(named) >= 2:
         return [(question, Filters(publisher=p)) for p in named]

@@ -17,6 +17,7 @@ from retrieval.answer import AnswerService, memoised, retrieval_query
 from retrieval.errors import LLMError, ReadoutError
 from retrieval.evaluation import injection_resisted
 from retrieval.extractive import (
+    OPTION_SHARE,
     SETTING_WEIGHT,
     W_RANK,
     asked_days,
@@ -26,6 +27,7 @@ from retrieval.extractive import (
     from_side,
     given_names,
     needs,
+    option_needs,
     own_query,
     part_blend,
     question_weights,
@@ -1042,3 +1044,24 @@ def test_a_part_that_says_enough_alone_is_ordered_on_its_own_words() -> None:
     # A compared side's query is the whole question with one side: half, however long.
     side = part_blend(full, own, "what historical theme did he stress there", rank, side=True)
     assert side.tolist() == pytest.approx(short.tolist())
+    # An option standing for the thing asked ("one at his Los Angeles stop") leans further on
+    # its own query: the whole question prefers the sentence naming both options.
+    option = part_blend(full, own, "Which topics at his Los Angeles stop?", rank, option=True)
+    assert option.tolist() == pytest.approx(
+        [
+            (1 - OPTION_SHARE) * 0.4 + OPTION_SHARE * (0.2 - W_RANK),
+            (1 - OPTION_SHARE) * 0.2 + OPTION_SHARE * 0.4,
+        ]
+    )
+    assert option[1] - option[0] > alone[1] - alone[0]
+
+
+def test_only_an_option_that_says_one_is_asked_as_the_thing_named() -> None:
+    question = (
+        "Which topics featured on the trip: one at his Los Angeles stop and one in the talks?"
+    )
+    assert option_needs(question) == {
+        "Which topics at his Los Angeles stop?",
+        "Which topics in the talks?",
+    }
+    assert option_needs("Which came first: the forum in Honolulu or the talks?") == set()

@@ -362,3 +362,38 @@ def test_a_later_part_is_answered_from_a_passage_ranked_low_for_the_whole_questi
     assert "Honolulu" in answer.text
     assert "reconciliation" in answer.text
     assert_exact(indexed, answer)
+
+
+def test_each_option_of_a_which_one_question_is_searched_and_answered_on_its_own(
+    indexed: Runtime,
+) -> None:
+    # The whole question finds the itinerary naming both stops. The Los Angeles option is
+    # answered by what he did there, not by the itinerary; the Pentagon option's own search
+    # leads with the Focus feature, read on to the paragraph naming the missile.
+    question = (
+        "Which arms-industry topics came up on Koizumi's US trip: one at his stop in Los Angeles "
+        "and one in the talks at the Pentagon?"
+    )
+    answer = service(indexed).answer(question)
+    assert not answer.abstained
+    assert "drone" in answer.text
+    assert "Standard Missile-3" in answer.text
+    assert_exact(indexed, answer)
+
+
+def test_an_options_best_passage_is_read_on_wherever_it_ranks(indexed: Runtime) -> None:
+    # "…: one in the Pentagon talks?" finds the Focus feature's opening; the missile is named
+    # in its next paragraph. Past the first two places a passage is read on only as a lead.
+    store = indexed.store
+    focus = next(aid for aid, r in store.records().items() if "missile-output" in r.url)
+    opening = store.article_chunks(focus)[0]
+    fillers = indexed.searcher.retrieve("Who is Adm. Samuel Paparo?")[:3]
+    assert all(p.article_id != focus for p in fillers)
+    plain = indexed.searcher.with_next_paragraphs([*fillers, opening], "What featured?")
+    led = indexed.searcher.with_next_paragraphs(
+        [*fillers, opening], "What featured?", {opening.chunk_id}
+    )
+    assert "Standard Missile-3" not in plain[-1].text
+    assert "Standard Missile-3" in led[-1].text
+    article = store.get_article(focus)
+    assert article is not None and led[-1].text == article.text[led[-1].start : led[-1].end]

@@ -17,6 +17,8 @@ from retrieval.search import (
     comparison_sides,
     is_comparison,
     mentioned_publishers,
+    option_need,
+    option_question,
     plan_queries,
     reserve,
     resolve_publisher,
@@ -271,3 +273,47 @@ def test_a_name_one_slip_away_is_spelt_as_the_corpus_spells_it() -> None:
     )
     near_two = {"marles": "Marles", "martes": "Martes"}
     assert respelled("What did Marxes say?", near_two, known) == "What did Marxes say?"
+
+
+TOPICS = (
+    "Which defense-industrial topics featured on Koizumi's trip: one at his Los Angeles stop and "
+    "one in the Pentagon talks?"
+)
+
+
+def test_a_choice_question_is_searched_whole_and_once_per_option() -> None:
+    assert plan_queries(TOPICS, PUBLISHERS) == [
+        (TOPICS, None),
+        (
+            "Which defense-industrial topics featured on Koizumi's trip at his Los Angeles stop?",
+            None,
+        ),
+        ("Which defense-industrial topics featured on Koizumi's trip in the Pentagon talks?", None),
+    ]
+    first = "Which came first: the meeting in Kuala Lumpur or the SCM in Seoul?"
+    assert [q for q, _ in plan_queries(first, PUBLISHERS)] == [
+        first,
+        "Which came first: the meeting in Kuala Lumpur?",
+        "Which came first: the SCM in Seoul?",
+    ]
+    # A publisher the question names still leads; its options are read by the answerer.
+    named = "According to Kyodo, which came first: the forum in Honolulu or the talks?"
+    assert plan_queries(named, PUBLISHERS)[0][1] == Filters(
+        publisher="Kyodo News (via Japan Today)"
+    )
+
+
+def test_an_option_that_says_one_asks_for_the_thing_the_question_names() -> None:
+    assert option_need(TOPICS, "one at his Los Angeles stop") == (
+        "Which defense-industrial topics at his Los Angeles stop?"
+    )
+    assert (
+        option_need(
+            "Which US officials did he meet: one in Honolulu and one at the Pentagon?",
+            "one at the Pentagon",
+        )
+        == "Which US officials at the Pentagon?"
+    )
+    # An option that names its own event is asked as it is.
+    assert option_need(TOPICS, "the meeting in Kuala Lumpur") == "the meeting in Kuala Lumpur"
+    assert option_question("What came up?", "one in Seoul") == "What came up?"
