@@ -564,7 +564,7 @@ _NOT_THING = frozenset(
 
 
 def option_need(question: str, option: str) -> str:
-    """Return what an option asks: "Which topics are: one at A …" → "Which topics at A?"."""
+    """Return what an option asks: "Which topics came up: one at A …" → "Which topics at A?"."""
     one = _ONE_OF_THEM.match(option)
     match = _ASKED_THING.search(question)
     if not one or not match:
